@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ModelsShowcaseConfig(AppConfig):
+    name = "models_showcase"
+    verbose_name = "Model cards"

@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
+from markdownx.admin import MarkdownxModelAdmin
+
+from portfolio.models import Profile, ProfileLink
+
+admin.site.site_header = "Portfolio admin"
+admin.site.site_title = "Portfolio admin"
+admin.site.index_title = "Content"
+
+
+class ProfileLinkInline(admin.TabularInline):
+    model = ProfileLink
+    extra = 1
+    fields = ["kind", "label", "url", "sort_order"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(MarkdownxModelAdmin):
+    """One profile: the changelist goes straight to it, and there is never an "add another"."""
+
+    inlines = [ProfileLinkInline]
+    fieldsets = [
+        (None, {"fields": ["display_name", "bio", "avatar"]}),
+        ("Accounts", {"fields": ["hub_username", "github_username"]}),
+        ("Page", {"fields": ["site_title", "notice_title", "intro", "models_heading", "contributions_heading"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Profile.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        profile = Profile.objects.first()
+        if profile is None:
+            return redirect(reverse("admin:portfolio_profile_add"))
+        return redirect(reverse("admin:portfolio_profile_change", args=[profile.pk]))

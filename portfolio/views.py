@@ -1,0 +1,28 @@
+from itertools import groupby
+
+from django.shortcuts import render
+
+from contributions.models import Contribution
+from models_showcase.models import ModelCard
+from portfolio.models import Profile
+
+
+def home(request):
+    """The portfolio page: profile notice, model grid, contributions by group.
+
+    A fixed number of queries whatever the amount of content (pinned in tests).
+    """
+    contributions = list(Contribution.objects.published().select_related("group"))
+    # The notice under each write-up counts contributions down the whole page.
+    for position, contribution in enumerate(contributions, start=1):
+        contribution.position = position
+    groups = [(group, list(items)) for group, items in groupby(contributions, key=lambda c: c.group)]
+    return render(
+        request,
+        "portfolio/home.html",
+        {
+            "profile": Profile.for_display(),
+            "cards": ModelCard.objects.published().prefetch_related("badges"),
+            "contribution_groups": groups,
+        },
+    )

@@ -1,0 +1,224 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from contributions.models import Contribution
+from models_showcase.models import ModelCard
+from portfolio.models import Profile
+from tests.builders import make_badge, make_card, make_contribution, make_group, make_profile
+
+pytestmark = pytest.mark.django_db
+
+MODELS = ["portfolio_profile", "models_showcase_badge", "models_showcase_modelcard", "contributions_contributiongroup",
+          "contributions_contribution"]  # fmt: skip
+
+
+def png_upload(name="cover.png"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def form_errors(response) -> str:
+    return str(response.context["adminform"].form.errors)
+
+
+@pytest.fixture
+def content():
+    profile = make_profile()
+    badge = make_badge("SOTA", emoji="🏆")
+    card = make_card("dragonkue/BGE-m3-ko", badges=[badge], description="**bold**")
+    contribution = make_contribution()
+    return {
+        "portfolio_profile": profile,
+        "models_showcase_badge": badge,
+        "models_showcase_modelcard": card,
+        "contributions_contributiongroup": contribution.group,
+        "contributions_contribution": contribution,
+    }
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_changelist_and_change_form_loads(staff_client, content, model):
+    changelist = staff_client.get(reverse(f"admin:{model}_changelist"), follow=True)
+    assert changelist.status_code == 200
+    change = staff_client.get(reverse(f"admin:{model}_change", args=[content[model].pk]))
+    assert change.status_code == 200
+
+
+@pytest.mark.parametrize("model", [m for m in MODELS if m != "portfolio_profile"])
+def test_add_forms_load(staff_client, model):
+    assert staff_client.get(reverse(f"admin:{model}_add")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("model", "markdown_field"),
+    [
+        ("portfolio_profile", "intro"),
+        ("models_showcase_modelcard", "description"),
+        ("contributions_contributiongroup", "intro"),
+        ("contributions_contribution", "writeup"),
+    ],
+)
+def test_markdown_fields_get_the_live_preview_editor(staff_client, content, model, markdown_field):
+    page = staff_client.get(reverse(f"admin:{model}_change", args=[content[model].pk])).content.decode()
+    assert f'name="{markdown_field}"' in page
+    assert "markdownx-editor" in page
+    assert 'data-markdownx-urls-path="/markdownx/markdownify/"' in page
+    assert "markdownx/js/markdownx" in page
+
+
+def test_card_form_offers_view_on_site_and_help_text(staff_client, content):
+    card = content["models_showcase_modelcard"]
+    page = staff_client.get(reverse("admin:models_showcase_modelcard_change", args=[card.pk])).content.decode()
+    assert "View on site" in page
+    assert "owner/name, e.g. dragonkue/BGE-m3-ko" in page
+
+
+def card_form(**overrides):
+    return {"repo_id": "dragonkue/new-model", "title": "", "description": "설명 **굵게**", "sort_order": 5,
+            "is_published": "on", **overrides}  # fmt: skip
+
+
+def test_owner_adds_a_card_with_badge_and_cover(staff_client):
+    badge = make_badge("SOTA")
+    response = staff_client.post(
+        reverse("admin:models_showcase_modelcard_add"), card_form(badges=[badge.pk], cover_image=png_upload())
+    )
+    assert response.status_code == 302, form_errors(response)
+    card = ModelCard.objects.get(repo_id="dragonkue/new-model")
+    assert card.title == "new-model"
+    assert card.description_html == "<p>설명 <strong>굵게</strong></p>"
+    assert list(card.badges.all()) == [badge]
+    assert card.cover_image.name.startswith("covers/")
+    assert card.is_published
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"repo_id": "not a repo id"}, "Enter the model&#x27;s Hub id as owner/name"),
+        ({"repo_id": "dragonkue/bad--name"}, "is not a valid Hub id"),
+        ({"repo_id": "DRAGONKUE/bge-m3-ko"}, "There is already a card for this Hub model."),
+        ({"cover_image": SimpleUploadedFile("cover.png", b"<html>not an image</html>", content_type="image/png")},
+         "Upload a valid image"),
+        ({"cover_image": SimpleUploadedFile("cover.svg", b"<svg/>", content_type="image/svg+xml")},
+         "Upload a valid image"),
+    ],
+)  # fmt: skip
+def test_bad_card_input_gets_a_clear_form_error(staff_client, overrides, message):
+    make_card("dragonkue/BGE-m3-ko")
+    response = staff_client.post(reverse("admin:models_showcase_modelcard_add"), card_form(**overrides))
+    assert response.status_code == 200
+    assert message in form_errors(response)
+    assert ModelCard.objects.count() == 1
+
+
+def test_changelist_reorders_and_publishes_in_place(staff_client):
+    first, second = make_card("a/first", sort_order=1), make_card("a/second", sort_order=2, is_published=False)
+    data = {
+        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "_save": "Save",
+        "form-0-id": first.pk, "form-0-sort_order": "9", "form-0-is_published": "on",
+        "form-1-id": second.pk, "form-1-sort_order": "1", "form-1-is_published": "on",
+    }  # fmt: skip
+    response = staff_client.post(reverse("admin:models_showcase_modelcard_changelist"), data)
+    assert response.status_code == 302
+    assert list(ModelCard.objects.published().values_list("repo_id", flat=True)) == ["a/second", "a/first"]
+
+
+def test_changelist_search_and_badge_filter(staff_client):
+    badge = make_badge("Reranker")
+    make_card("a/reranker", badges=[badge])
+    make_card("a/embedder")
+    url = reverse("admin:models_showcase_modelcard_changelist")
+    assert "a/embedder" not in staff_client.get(url, {"q": "rerank"}).content.decode()
+    filtered = staff_client.get(url, {"badges__id__exact": badge.pk}).content.decode()
+    assert "a/reranker" in filtered and "a/embedder" not in filtered
+
+
+def contribution_form(group, **overrides):
+    return {"group": group.pk, "pr_url": "https://github.com/UKPLab/sentence-transformers/pull/2946/files",
+            "title": "GISTEmbedLoss", "writeup": "- **문제**", "notice_style": "success", "sort_order": 1,
+            "is_published": "on", **overrides}  # fmt: skip
+
+
+def test_owner_adds_a_contribution(staff_client):
+    group = make_group()
+    response = staff_client.post(reverse("admin:contributions_contribution_add"), contribution_form(group))
+    assert response.status_code == 302, form_errors(response)
+    contribution = Contribution.objects.get()
+    assert contribution.pr_url == "https://github.com/UKPLab/sentence-transformers/pull/2946"
+    assert (contribution.repository, contribution.number) == ("UKPLab/sentence-transformers", 2946)
+    assert "<strong>문제</strong>" in contribution.writeup_html
+
+
+@pytest.mark.parametrize(
+    ("pr_url", "message"),
+    [
+        ("https://github.com/UKPLab/sentence-transformers/issues/1", "Enter a GitHub pull request address"),
+        ("https://github.com/ukplab/sentence-transformers/pull/7", "This pull request already has a contribution."),
+    ],
+)
+def test_bad_contribution_input_gets_a_clear_form_error(staff_client, pr_url, message):
+    make_contribution("https://github.com/UKPLab/sentence-transformers/pull/7")
+    response = staff_client.post(
+        reverse("admin:contributions_contribution_add"), contribution_form(make_group(), pr_url=pr_url)
+    )
+    assert response.status_code == 200
+    assert message in form_errors(response)
+
+
+def profile_form(**overrides):
+    return {"display_name": "Owner", "hub_username": "dragonkue", "github_username": "", "bio": "연구자",
+            "site_title": "Portfolio", "notice_title": "🤗 Profile", "intro": "*소개*", "models_heading": "Models",
+            "contributions_heading": "PRs", "links-TOTAL_FORMS": "1", "links-INITIAL_FORMS": "0",
+            "links-0-kind": "email", "links-0-label": "", "links-0-url": "me@example.com",
+            "links-0-sort_order": "0", **overrides}  # fmt: skip
+
+
+def test_profile_is_a_singleton_in_the_admin(staff_client):
+    assert staff_client.get(reverse("admin:portfolio_profile_changelist")).url == reverse("admin:portfolio_profile_add")
+    response = staff_client.post(reverse("admin:portfolio_profile_add"), profile_form())
+    assert response.status_code == 302
+    profile = Profile.objects.get()
+    assert profile.intro_html == "<p><em>소개</em></p>"
+    assert profile.links.get().href == "mailto:me@example.com"
+    change_url = reverse("admin:portfolio_profile_change", args=[profile.pk])
+    assert staff_client.get(reverse("admin:portfolio_profile_changelist")).url == change_url
+    assert staff_client.get(reverse("admin:portfolio_profile_add")).status_code == 403
+    assert staff_client.get(reverse("admin:portfolio_profile_delete", args=[profile.pk])).status_code == 403
+    assert "Save and add another" not in staff_client.get(change_url).content.decode()
+
+
+def test_profile_rejects_a_non_image_avatar(staff_client):
+    response = staff_client.post(
+        reverse("admin:portfolio_profile_add"),
+        profile_form(avatar=SimpleUploadedFile("me.jpg", b"MZ\x90\x00 not a jpeg", content_type="image/jpeg")),
+    )
+    assert response.status_code == 200
+    assert "Upload a valid image" in form_errors(response)
+    assert not Profile.objects.exists()
+
+
+# ---- the markdownx editor's endpoints ----
+
+
+def test_preview_renders_with_the_sanitizing_renderer_for_staff(staff_client):
+    response = staff_client.post("/markdownx/markdownify/", {"content": "**굵게** <script>alert(1)</script>"})
+    assert response.status_code == 200
+    assert response.content.decode() == "<p><strong>굵게</strong> </p>"
+
+
+def test_preview_without_content_is_a_clear_400(staff_client):
+    assert staff_client.post("/markdownx/markdownify/", {}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/markdownx/markdownify/", "/markdownx/upload/"])
+def test_editor_endpoints_refuse_visitors(client, settings, path):
+    response = client.post(path, {"content": "<b>x</b>", "image": png_upload()})
+    assert response.status_code == 302
+    assert "/login/" in response.url
+    assert not (settings.MEDIA_ROOT).exists() or not any(settings.MEDIA_ROOT.rglob("*.*"))

@@ -1,0 +1,80 @@
+import pytest
+from django.core.management import call_command
+
+from contributions.models import Contribution, ContributionGroup
+from models_showcase.models import Badge, ModelCard
+from portfolio.demo import load_demo
+from portfolio.models import Profile
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    """Everything load_demo touches, as plain values."""
+    return {
+        "profile": list(Profile.objects.values()),
+        "badges": list(Badge.objects.values()),
+        "cards": list(ModelCard.objects.values()),
+        "card_badges": list(ModelCard.badges.through.objects.values_list("modelcard_id", "badge_id")),
+        "groups": list(ContributionGroup.objects.values()),
+        "contributions": list(Contribution.objects.values()),
+    }
+
+
+def test_loads_exactly_the_seed_content():
+    report = load_demo()
+    assert len(report.created) == 10 and report.kept == []
+    profile = Profile.objects.get()
+    assert (profile.hub_username, profile.notice_title) == ("dragonkue", "🤗 HuggingFace Profile")
+    assert (profile.models_heading, profile.contributions_heading) == ("🏆 SOTA 모델들", "GitHub 기여")
+    assert "<strong>MTEB-ko-retrieval Leaderboard</strong>에서 종합 1위" in profile.intro_html
+    cards = ModelCard.objects.published().prefetch_related("badges")
+    assert [(card.repo_id, [str(b) for b in card.badges.all()]) for card in cards] == [
+        ("dragonkue/snowflake-arctic-embed-l-v2.0-ko", ["🏆 SOTA"]),
+        ("dragonkue/BGE-m3-ko", ["🎯 AutoRAG Champion"]),
+        ("dragonkue/bge-reranker-v2-m3-ko", ["🔄 Reranker SOTA"]),
+    ]
+    assert list(Badge.objects.values_list("color", flat=True)) == ["coral", "teal", "sky"]
+    contributions = Contribution.objects.published()
+    assert [(c.group.title, c.number, c.writeup_html.count("<li>")) for c in contributions] == [
+        ("sentence-transformers 라이브러리 개선", 2946, 4),
+        ("sentence-transformers 라이브러리 개선", 3299, 5),
+    ]
+
+
+def test_second_run_changes_nothing():
+    load_demo()
+    before = snapshot()
+    report = load_demo()
+    assert report.created == [] and len(report.kept) == 10
+    assert snapshot() == before
+
+
+def test_never_overwrites_or_deletes_what_the_owner_edited():
+    load_demo()
+    card = ModelCard.objects.get(repo_id="dragonkue/BGE-m3-ko")
+    card.description = "내가 고친 설명"
+    card.badges.clear()
+    card.save()
+    profile = Profile.objects.get()
+    profile.intro = "My own intro"
+    profile.save()
+    Contribution.objects.filter(number=3299).update(title="Renamed by the owner")
+    ModelCard.objects.create(repo_id="dragonkue/extra-model")
+
+    load_demo()
+
+    card.refresh_from_db()
+    assert card.description == "내가 고친 설명" and not card.badges.exists()
+    assert Profile.objects.get().intro == "My own intro"
+    assert Contribution.objects.get(number=3299).title == "Renamed by the owner"
+    assert ModelCard.objects.filter(repo_id="dragonkue/extra-model").exists()
+
+
+def test_command_reports_and_if_empty_skips_a_site_with_content(capsys):
+    call_command("load_demo")
+    assert "created 10, kept 0" in capsys.readouterr().out
+    ModelCard.objects.all().delete()
+    call_command("load_demo", "--if-empty")
+    assert "already has content" in capsys.readouterr().out
+    assert not ModelCard.objects.exists()

@@ -1,0 +1,195 @@
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from portfolio.demo import load_demo
+from tests.builders import make_badge, make_card, make_contribution, make_group, make_profile
+
+pytestmark = pytest.mark.django_db
+
+# Every piece of text on the seed page (shared/seed/huggingface-portfolio.md), in its order.
+SEED_TEXT_IN_ORDER = [
+    "HuggingFace Portfolio",
+    "🤗 HuggingFace Profile",
+    "https://huggingface.co/dragonkue",
+    "AutoRAG Embedding Benchmark에서 Bi-Encoder와 Cross-Encoder 모두 SOTA 성능을 달성하며 시작된 오픈소스 기여 활동이 "
+    "현재는 MTEB-ko-retrieval Leaderboard에서 종합 1위를 기록하는 성과로 이어졌습니다.",
+    "🏆 SOTA 모델들",
+    "🏆 SOTA",
+    "snowflake-arctic-embed-l-v2.0-ko",
+    "임베딩 모델에서 한국어 IR 벤치마크(MTEB-ko-retrieval Leaderboard) 종합 SOTA 모델",
+    "🎯 AutoRAG Champion",
+    "BGE-m3-ko",
+    "임베딩 모델에서 AutoRAG Embedding 벤치마크에서 SOTA 모델",
+    "🔄 Reranker SOTA",
+    "bge-reranker-v2-m3-ko",
+    "Reranker 모델에서 AutoRAG Embedding 벤치마크에서 SOTA 모델",
+    "GitHub 기여",
+    "sentence-transformers 라이브러리 개선",
+    "GISTEmbedLoss 네거티브 확장 기여를 통해 오픈소스 생태계에 기여했습니다.",
+    "🎯 GISTEmbedLoss 1차 개선 (Multiple Negative 지원):",
+    "기존 문제: GISTEmbedLoss는 [Anchor, Positive, Negative] 형태의 1:1:1 쌍만 학습 가능",
+    "해결책: 최근 Bi-Encoder 모델들(E5, BGE, Arctic 등)이 복수의 하드 네거티브(7~15개)를 활용하는 추세를 반영",
+    "구현: Multiple Negative 구조를 지원하도록 GISTEmbedLoss 손실 함수 구조 개선",
+    "기술적 의의: Guide 모델을 통한 기존 MNR Loss 대비 안정적이고 효과적인 손실함수",
+    "GitHub Contribution #1",
+    "🔗 Pull Request #2946",
+    "🛠️ GISTEmbedLoss 2차 개선 (NV-Retriever 기반 Margin Filtering):",
+    "NV-Retriever 논문 참고: false negative 필터링을 위한 margin 기반 로직을 GISTEmbedLoss에 도입",
+    "차별점: anchor에 대한 hard negative 추출 시가 아닌 In-batch negative에서 false negative 제거 방법을 개선",
+    "절대값/백분율 기준 margin 전략으로 false negative 샘플 제거 → 학습 안정성 및 성능 향상",
+    "배치 사이즈 효과: 배치 사이즈가 클수록 더 높은 성능 향상 확인",
+    "성능 개선: 기존 CachedGISTEmbedLoss 대비 향상된 정확도(Cosine Accuracy) 달성",
+    "GitHub Contribution #2",
+    "🔗 Pull Request #3299",
+]
+
+
+def visible_text(page: str) -> str:
+    """The page as a reader sees it: no tags, entities decoded, white space folded."""
+    body = page.split("<body>", 1)[1]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def get_home(client):
+    response = client.get(reverse("portfolio:home"))
+    assert response.status_code == 200
+    return response.content.decode("utf-8")
+
+
+def test_home_shows_the_seed_page_in_order(client):
+    load_demo()
+    # Inline markup (bold, code) splits the text into words with extra spaces; compare folded.
+    text = visible_text(get_home(client)).replace(" ", "")
+    position = 0
+    for expected in SEED_TEXT_IN_ORDER:
+        found = text.find(expected.replace(" ", ""), position)
+        assert found >= 0, f"missing or out of order: {expected!r}"
+        position = found + 1
+
+
+def test_home_links_like_the_seed(client):
+    load_demo()
+    page = get_home(client)
+    for href in [
+        "https://huggingface.co/dragonkue",
+        "https://huggingface.co/dragonkue/snowflake-arctic-embed-l-v2.0-ko",
+        "https://huggingface.co/dragonkue/BGE-m3-ko",
+        "https://huggingface.co/dragonkue/bge-reranker-v2-m3-ko",
+        "https://github.com/UKPLab/sentence-transformers/pull/2946",
+        "https://github.com/UKPLab/sentence-transformers/pull/3299",
+    ]:
+        assert f'href="{href}" target="_blank" rel="noopener noreferrer"' in page
+    assert 'class="badge badge--coral">🏆 SOTA<' in page
+    assert 'class="notice notice--success"' in page
+    assert 'class="notice notice--primary"' in page
+
+
+def test_page_is_utf8_korean_with_no_inline_styles(client, settings):
+    settings.LANGUAGE_CODE = "ko"
+    load_demo()
+    response = client.get("/")
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    page = response.content.decode("utf-8")
+    assert '<html lang="ko">' in page
+    assert "모델들" in page
+    assert "<style" not in page
+    assert "style=" not in page
+    assert "<script" not in page
+    assert "//cdn" not in page and "fonts.googleapis" not in page
+
+
+def test_seed_permalink_leads_to_the_same_page(client):
+    response = client.get("/huggingface/")
+    assert response.status_code == 301
+    assert response["Location"] == reverse("portfolio:home")
+
+
+def test_drafts_never_leak(client):
+    make_profile()
+    make_card("tester/published-model")
+    make_card("tester/secret-draft", is_published=False)
+    group = make_group("Shown group")
+    make_contribution(group=group, title="Shown PR")
+    make_contribution(group=make_group("Hidden group"), title="Draft PR", is_published=False)
+    page = get_home(client)
+    assert "published-model" in page
+    assert "Shown PR" in page
+    assert "secret-draft" not in page
+    assert "Draft PR" not in page
+    assert "Hidden group" not in page
+
+
+def test_empty_sections_disappear(client):
+    make_profile(models_heading="Models heading", contributions_heading="Contributions heading")
+    page = get_home(client)
+    assert "Models heading" not in page
+    assert "Contributions heading" not in page
+    assert 'class="model-grid"' not in page
+
+
+def test_page_works_with_no_content_at_all(client):
+    page = get_home(client)
+    assert "<h1" in page
+    assert "Nothing here yet." in page
+
+
+def test_page_works_with_a_single_card(client):
+    make_profile(models_heading="Only one")
+    make_card("tester/lonely", badges=[make_badge("Solo", emoji="⭐")])
+    text = visible_text(get_home(client))
+    assert "Only one" in text
+    assert "⭐ Solo lonely" in text
+
+
+def test_cards_follow_sort_order(client):
+    make_card("tester/second", sort_order=2)
+    make_card("tester/first", sort_order=1)
+    page = get_home(client)
+    assert page.index("tester/first") < page.index("tester/second")
+
+
+def test_contributions_sit_under_their_group_and_are_numbered_down_the_page(client):
+    make_profile()
+    early, late = make_group("Early group", sort_order=1), make_group("Late group", sort_order=2)
+    make_contribution("https://github.com/a/b/pull/30", group=late, title="Third")
+    make_contribution("https://github.com/a/b/pull/10", group=early, title="First", sort_order=1)
+    make_contribution("https://github.com/a/b/pull/20", group=early, title="Second", sort_order=2)
+    text = visible_text(get_home(client))
+    assert re.search(
+        r"Early group First GitHub Contribution #1 🔗 Pull Request #10 "
+        r"Second GitHub Contribution #2 🔗 Pull Request #20 "
+        r"Late group Third GitHub Contribution #3 🔗 Pull Request #30",
+        text,
+    ), text
+
+
+def test_owner_text_is_escaped_not_executed(client):
+    make_profile(display_name="<script>alert(1)</script>", bio='"><img src=x onerror=alert(1)>')
+    make_card("tester/x", title="<b>bold?</b>", badges=[make_badge("<i>pill</i>")])
+    page = get_home(client)
+    assert "<script>alert(1)" not in page
+    assert "<img src=x" not in page
+    assert "&lt;b&gt;bold?&lt;/b&gt;" in page
+    assert "&lt;i&gt;pill&lt;/i&gt;" in page
+
+
+@pytest.mark.parametrize("cards", [0, 3, 60])
+def test_query_count_does_not_grow_with_content(client, django_assert_num_queries, cards):
+    profile = make_profile()
+    profile.links.create(kind="website", url="https://example.com")
+    badges = [make_badge(), make_badge()]
+    for _ in range(cards):
+        make_card(badges=badges)
+    for _ in range(cards // 3):
+        make_contribution()
+    # profile, its links, cards, their badges (skipped when there are no cards),
+    # contributions with their groups
+    with django_assert_num_queries(5 if cards else 4):
+        get_home(client)
