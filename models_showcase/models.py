@@ -42,7 +42,9 @@ class Badge(models.Model):
 
     label = models.CharField(max_length=40, unique=True, help_text='Text of the pill, e.g. "SOTA".')
     emoji = models.CharField(max_length=8, blank=True, help_text='Optional, shown before the label, e.g. "🏆".')
-    color = models.CharField(max_length=20, choices=Color.choices, default=Color.CORAL)
+    color = models.CharField(
+        "colour", max_length=20, choices=Color.choices, default=Color.CORAL, help_text="Background of the pill."
+    )
     sort_order = models.PositiveSmallIntegerField(default=0, help_text="Badges on a card are shown in this order.")
 
     class Meta:

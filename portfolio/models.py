@@ -135,7 +135,12 @@ class ProfileLink(models.Model):
         OTHER = "other", "Other"
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="links")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WEBSITE)
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.WEBSITE,
+        help_text="What the link is; Hugging Face and GitHub come from the usernames above.",
+    )
     label = models.CharField(max_length=60, blank=True, help_text="Shown text. Leave blank to use the kind's name.")
     url = models.CharField(
         "address",
