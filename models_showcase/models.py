@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -5,6 +7,7 @@ from django.urls import reverse
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from markdownx.models import MarkdownxField
 
+from models_showcase.stats import TREND_DAYS, trend
 from portfolio.images import IMAGE_HELP, validate_image_extension
 from portfolio.markdown import render_markdown
 from portfolio.publishing import PublishableQuerySet
@@ -54,6 +57,32 @@ class Badge(models.Model):
         return f"{self.emoji} {self.label}".strip()
 
 
+class ModelCardQuerySet(PublishableQuerySet):
+    def for_cards(self, *, today: date):
+        """What a card on the page shows: badges and the last month of snapshots, in two queries."""
+        since = today - timedelta(days=TREND_DAYS)
+        return self.prefetch_related(
+            "badges",
+            models.Prefetch(
+                "snapshots",
+                queryset=HubSnapshot.objects.filter(date__gte=since).order_by("date"),
+                to_attr="recent_snapshots",
+            ),
+        )
+
+
+class SyncErrorKind(models.TextChoices):
+    NOT_FOUND = "not_found", "Not found on the Hub"
+    GATED = "gated", "Gated: needs access"
+    UNAUTHORIZED = "unauthorized", "Unauthorized: private, or the token lacks access"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    SERVER_ERROR = "server_error", "Hub server error"
+    TIMEOUT = "timeout", "Timed out"
+    NETWORK = "network", "Network unreachable"
+    INVALID_RESPONSE = "invalid_response", "Unreadable answer"
+    DEADLINE = "deadline", "Not reached before --timeout"
+
+
 class ModelCard(models.Model):
     repo_id = models.CharField(
         "Hub id",
@@ -82,7 +111,35 @@ class ModelCard(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PublishableQuerySet.as_manager()
+    # ---- From the Hub: written only by sync_hub (models_showcase/hub.py), never edited by hand ----
+    downloads = models.PositiveBigIntegerField("downloads (30 days)", null=True, editable=False)
+    downloads_all_time = models.PositiveBigIntegerField("downloads (all time)", null=True, editable=False)
+    likes = models.PositiveIntegerField(null=True, editable=False)
+    trending_score = models.FloatField(null=True, editable=False)
+    hub_last_modified = models.DateTimeField("last modified on the Hub", null=True, editable=False)
+    hub_created_at = models.DateTimeField("created on the Hub", null=True, editable=False)
+    pipeline_tag = models.CharField(max_length=100, blank=True, editable=False)
+    library_name = models.CharField("library", max_length=100, blank=True, editable=False)
+    license = models.CharField("licence", max_length=100, blank=True, editable=False)
+    languages = models.JSONField(default=list, blank=True, editable=False)
+    datasets = models.JSONField(default=list, blank=True, editable=False)
+    base_models = models.JSONField("base models", default=list, blank=True, editable=False)
+    parameters = models.PositiveBigIntegerField("parameter count", null=True, editable=False)
+    tags = models.JSONField(default=list, blank=True, editable=False)
+    gated = models.CharField(max_length=10, blank=True, editable=False, help_text='"", "auto" or "manual".')
+    private = models.BooleanField(null=True, editable=False)
+    disabled = models.BooleanField(null=True, editable=False)
+    sha = models.CharField("revision", max_length=64, blank=True, editable=False)
+
+    # ---- The last sync of this card ----
+    synced_at = models.DateTimeField("last synced", null=True, editable=False)
+    sync_error = models.CharField(max_length=300, blank=True, editable=False)
+    sync_error_kind = models.CharField(
+        "sync status", max_length=20, choices=SyncErrorKind.choices, blank=True, editable=False
+    )
+    sync_failed_at = models.DateTimeField(null=True, editable=False)
+
+    objects = ModelCardQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "repo_id"]
@@ -107,7 +164,7 @@ class ModelCard(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("portfolio:home") + f"#{self.anchor}"
+        return reverse("models_showcase:detail", kwargs={"owner": self.owner, "name": self.name})
 
     @property
     def owner(self) -> str:
@@ -124,3 +181,52 @@ class ModelCard(models.Model):
     @property
     def hub_url(self) -> str:
         return f"https://huggingface.co/{self.repo_id}"
+
+    @property
+    def has_hub_stats(self) -> bool:
+        return self.synced_at is not None
+
+    def trend(self, *, today: date):
+        """Change over the last month and the sparkline; needs `for_cards()`'s prefetch."""
+        return trend(getattr(self, "recent_snapshots", []), today=today)
+
+
+class EvalResult(models.Model):
+    """One benchmark number from the model's `model-index` metadata, as the Hub parses it."""
+
+    card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="eval_results")
+    position = models.PositiveSmallIntegerField(default=0)
+    task_type = models.CharField(max_length=200, blank=True)
+    task_name = models.CharField(max_length=200, blank=True)
+    dataset_type = models.CharField(max_length=200, blank=True)
+    dataset_name = models.CharField(max_length=200, blank=True)
+    dataset_config = models.CharField(max_length=200, blank=True)
+    dataset_split = models.CharField(max_length=200, blank=True)
+    metric_type = models.CharField(max_length=200, blank=True)
+    metric_name = models.CharField(max_length=200, blank=True)
+    metric_value = models.FloatField()
+    verified = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["card", "position"]
+        verbose_name = "evaluation result"
+
+    def __str__(self):
+        return f"{self.dataset_name or self.dataset_type} {self.metric_name or self.metric_type} = {self.metric_value}"
+
+
+class HubSnapshot(models.Model):
+    """The card's Hub numbers on one day: the history behind the trend lines."""
+
+    card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField()
+    downloads = models.PositiveBigIntegerField(null=True)
+    downloads_all_time = models.PositiveBigIntegerField(null=True)
+    likes = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        ordering = ["card", "date"]
+        constraints = [models.UniqueConstraint(fields=["card", "date"], name="one_snapshot_per_card_per_day")]
+
+    def __str__(self):
+        return f"{self.card} on {self.date}"

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     # Before staticfiles so that runserver serves static files the way production does.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
@@ -149,6 +150,12 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "portfolio.markdown.render_markdown"
 MARKDOWNX_MEDIA_PATH = "markdown/"
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+
+# sync_hub: the most one Hub request may take, in seconds. huggingface_hub itself
+# reads HF_ENDPOINT and HF_TOKEN (a token lets private and gated models sync).
+HUB_REQUEST_TIMEOUT = float(env("HUB_REQUEST_TIMEOUT", "20"))
+# Where sync_hub keeps its lock file when the database is not PostgreSQL.
+SYNC_LOCK_FILE = Path(env("SYNC_LOCK_FILE", str(BASE_DIR / "var" / "sync_hub.lock")))
 
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto header.
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("markdownx/markdownify/", editor_views.markdownify, name="markdownx_markdownify"),
     path("markdownx/upload/", editor_views.upload, name="markdownx_upload"),
     path("", include("portfolio.site_urls")),
+    path("", include("models_showcase.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,6 +1,7 @@
 from itertools import groupby
 
 from django.shortcuts import render
+from django.utils import timezone
 
 from contributions.models import Contribution
 from models_showcase.models import ModelCard
@@ -17,12 +18,16 @@ def home(request):
     for position, contribution in enumerate(contributions, start=1):
         contribution.position = position
     groups = [(group, list(items)) for group, items in groupby(contributions, key=lambda c: c.group)]
+    today = timezone.localdate()
+    cards = list(ModelCard.objects.published().for_cards(today=today))
+    for card in cards:
+        card.stats_trend = card.trend(today=today)
     return render(
         request,
         "portfolio/home.html",
         {
             "profile": Profile.for_display(),
-            "cards": ModelCard.objects.published().prefetch_related("badges"),
+            "cards": cards,
             "contribution_groups": groups,
         },
     )

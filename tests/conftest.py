@@ -24,3 +24,13 @@ def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("owner", "owner@example.com", "a-long-test-passphrase")
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _no_real_hub(monkeypatch):
+    """No test may reach huggingface.co: an HfApi built without an endpoint points at a closed port."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")

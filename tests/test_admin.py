@@ -80,7 +80,8 @@ def test_card_form_offers_view_on_site_and_help_text(staff_client, content):
 
 def card_form(**overrides):
     return {"repo_id": "dragonkue/new-model", "title": "", "description": "설명 **굵게**", "sort_order": 5,
-            "is_published": "on", **overrides}  # fmt: skip
+            "is_published": "on", "eval_results-TOTAL_FORMS": "0", "eval_results-INITIAL_FORMS": "0",
+            **overrides}  # fmt: skip
 
 
 def test_owner_adds_a_card_with_badge_and_cover(staff_client):

@@ -1,0 +1,91 @@
+import argparse
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from models_showcase.hub import DeadlineExceeded, Status, hard_deadline, sync_cards, unknown_repo_ids
+from models_showcase.locking import LockHeld, sync_lock
+
+EXIT_CODES = """exit codes:
+  0  every card synced (or was unchanged)
+  1  some cards failed; each is named, and keeps its previous numbers
+  2  could not run: bad arguments, another sync running, or the Hub unreachable
+
+HF_TOKEN lets private and gated models sync; HF_ENDPOINT points at another Hub."""
+
+
+class Command(BaseCommand):
+    help = (
+        "Pull downloads, likes and the rest of each model card's Hub statistics into the database. "
+        "Safe to run from cron: one card failing never stops the others, and two runs never overlap."
+    )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.epilog = EXIT_CODES
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        return parser
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--only", action="append", default=[], metavar="REPO_ID", help="Sync only this card (repeatable)."
+        )
+        parser.add_argument(
+            "--discover",
+            action="store_true",
+            help="Also create unpublished draft cards for the profile owner's Hub models that have none.",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print the report as JSON (for monitoring)."
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=300.0, help="Stop the whole run after this many seconds (default 300)."
+        )
+
+    def execute(self, *args, **options):
+        # Bad arguments exit 2 like every other "could not run" (argparse does the same for unknown flags).
+        try:
+            return super().execute(*args, **options)
+        except CommandError as error:
+            self.stderr.write(f"sync_hub: {error}")
+            sys.exit(2)
+
+    def handle(self, *args, only, discover, dry_run, as_json, timeout, verbosity, **options):
+        if timeout <= 0:
+            raise CommandError("--timeout must be a positive number of seconds")
+        missing = unknown_repo_ids(only)
+        if missing:
+            raise CommandError(f"no card for {', '.join(missing)} (add it in the admin first)")
+
+        progress = self._progress if (sys.stderr.isatty() and not as_json and verbosity >= 1) else None
+        try:
+            with sync_lock(), hard_deadline(timeout + 10):
+                report = sync_cards(only=only, discover=discover, dry_run=dry_run, timeout=timeout, progress=progress)
+        except LockHeld as error:
+            raise CommandError(f"{error}; not starting a second one") from None
+        except DeadlineExceeded:
+            raise CommandError(f"the run did not finish within --timeout ({timeout:g} s)") from None
+        if progress:
+            sys.stderr.write("\r\033[K")
+
+        if as_json:
+            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            self._print_report(report, verbosity)
+        sys.exit(report.exit_code)
+
+    def _progress(self, done: int, total: int, result) -> None:
+        sys.stderr.write(f"\r\033[K[{done}/{total}] {result.repo_id}: {result.status}")
+        sys.stderr.flush()
+
+    def _print_report(self, report, verbosity: int) -> None:
+        for result in report.results:
+            if result.status == Status.FAILED:
+                self.stderr.write(f"FAILED {result.repo_id}: {result.error}")
+            elif verbosity >= 2 or (report.dry_run and result.changed):
+                detail = f" ({', '.join(result.changed)})" if result.changed else ""
+                self.stdout.write(f"{result.status:9} {result.repo_id}{detail}")
+        line = f"sync_hub: {report.summary()}"
+        self.stdout.write(self.style.SUCCESS(line) if report.exit_code == 0 else self.style.WARNING(line))

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from models_showcase import views
+
+app_name = "models_showcase"
+
+urlpatterns = [
+    # Hub ids are owner/name; the name may hold dots (snowflake-arctic-embed-l-v2.0-ko).
+    path("models/<str:owner>/<str:name>/", views.detail, name="detail"),
+]

@@ -1,0 +1,41 @@
+from datetime import timedelta
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from models_showcase.models import HubSnapshot, ModelCard
+from models_showcase.snippets import usage_snippet
+from models_showcase.stats import line_chart
+from portfolio.models import Profile
+
+HISTORY_DAYS = 365
+
+
+def detail(request, owner: str, name: str):
+    """One model's page: everything the Hub says about it, and its history."""
+    today = timezone.localdate()
+    cards = ModelCard.objects.published().prefetch_related(
+        "badges",
+        "eval_results",
+        Prefetch(
+            "snapshots",
+            queryset=HubSnapshot.objects.filter(date__gte=today - timedelta(days=HISTORY_DAYS)).order_by("date"),
+            to_attr="history",
+        ),
+    )
+    card = get_object_or_404(cards, repo_id__iexact=f"{owner}/{name}")
+    if card.repo_id != f"{owner}/{name}":
+        return redirect(card, permanent=True)  # one address per model, in the Hub's own spelling
+    card.stats_trend = card.trend(today=today)
+    return render(
+        request,
+        "models_showcase/detail.html",
+        {
+            "card": card,
+            "profile": Profile.for_display(),
+            "downloads_chart": line_chart([(s.date, s.downloads) for s in card.history], width=600, height=120),
+            "likes_chart": line_chart([(s.date, s.likes) for s in card.history], width=600, height=120),
+            "snippet": usage_snippet(card),
+        },
+    )
