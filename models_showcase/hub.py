@@ -148,6 +148,9 @@ class DeadlineExceeded(Exception):
 
 
 class _RequestCounter:
+    """Every request the shared client sends. Besides the sync's own, huggingface_hub
+    fetches {ENDPOINT}/api/agent-harnesses at most once a day (for its user agent)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.value = 0
@@ -387,6 +390,30 @@ def _write(card: ModelCard, fields: dict[str, Any], rows: list[dict[str, Any]], 
         )
 
 
+def _touch_unchanged(unchanged: list[tuple[ModelCard, dict[str, Any]]], now, *, batch: int = 500) -> None:
+    """Cards whose Hub data is as stored: mark them checked, and give each its snapshot for today.
+
+    In bulk: most runs change few cards, and a transaction per unchanged card
+    would be most of a run's time. Nothing here can leave a card half-written.
+    """
+    today = timezone.localdate(now)
+    for start in range(0, len(unchanged), batch):
+        chunk = unchanged[start : start + batch]
+        ids = [card.pk for card, _ in chunk]
+        with transaction.atomic():
+            ModelCard.objects.filter(pk__in=ids).update(synced_at=now)
+            have = set(HubSnapshot.objects.filter(card_id__in=ids, date=today).values_list("card_id", flat=True))
+            HubSnapshot.objects.bulk_create(
+                HubSnapshot(
+                    card=card,
+                    date=today,
+                    **{name: fields[name] for name in ("downloads", "downloads_all_time", "likes")},
+                )
+                for card, fields in chunk
+                if card.pk not in have
+            )
+
+
 def _record_failure(card: ModelCard, failure: SyncError, now) -> None:
     # The previous statistics stay; only the error is recorded.
     ModelCard.objects.filter(pk=card.pk).update(
@@ -457,6 +484,8 @@ def sync_cards(
     listings: dict[str, dict[str, ModelInfo]] = {}
     listing_errors: dict[str, SyncError] = {}
 
+    unchanged: list[tuple[ModelCard, dict[str, Any]]] = []
+
     def finish(result: CardResult) -> None:
         report.results.append(result)
         if progress:
@@ -479,7 +508,7 @@ def sync_cards(
                 # asking once more per card would only spend the run's time.
                 finish(_fail(card, listing_errors[owner], now=now, dry_run=dry_run))
                 continue
-            finish(_sync_one(card, client, listings.get(owner, {}), now=now, dry_run=dry_run))
+            finish(_sync_one(card, client, listings.get(owner, {}), now=now, dry_run=dry_run, unchanged=unchanged))
 
         if discover_author:
             known = {card.repo_id.lower() for card in ModelCard.objects.only("repo_id")}
@@ -496,6 +525,9 @@ def sync_cards(
                 failure = SyncError(SyncErrorKind.DEADLINE, f"not reached: the run hit --timeout ({timeout:g} s)")
                 finish(_fail(card, failure, now=now, dry_run=dry_run))
 
+    if unchanged and not dry_run:
+        _touch_unchanged(unchanged, now)
+
     # Nothing reached the Hub at all: the run could not do its work (exit code 2), not "some cards failed".
     failures = report.failed
     unreachable = all(result.error_kind == SyncErrorKind.NETWORK for result in failures)
@@ -507,7 +539,15 @@ def sync_cards(
     return report
 
 
-def _sync_one(card: ModelCard, client: HubClient, listing: dict[str, ModelInfo], *, now, dry_run: bool) -> CardResult:
+def _sync_one(
+    card: ModelCard,
+    client: HubClient,
+    listing: dict[str, ModelInfo],
+    *,
+    now,
+    dry_run: bool,
+    unchanged: list[tuple[ModelCard, dict[str, Any]]],
+) -> CardResult:
     try:
         info = listing.get(card.repo_id.lower()) or client.model_info(card.repo_id)
         fields, rows = hub_fields(info), eval_rows(info)
@@ -519,9 +559,12 @@ def _sync_one(card: ModelCard, client: HubClient, listing: dict[str, ModelInfo],
     changed = _changes(card, fields, rows)
     if card.sync_error:
         changed.append("sync_error")
+    if not changed:
+        unchanged.append((card, fields))  # written in bulk at the end of the run
+        return CardResult(card.repo_id, Status.UNCHANGED)
     if not dry_run:
         _write(card, fields, rows, changed, now)
-    return CardResult(card.repo_id, Status.UPDATED if changed else Status.UNCHANGED, changed=changed)
+    return CardResult(card.repo_id, Status.UPDATED, changed=changed)
 
 
 def _fail(card: ModelCard, failure: SyncError, *, now, dry_run: bool) -> CardResult:

@@ -30,7 +30,11 @@ def staff_client(client, django_user_model):
 def _no_real_hub(monkeypatch):
     """No test may reach huggingface.co: an HfApi built without an endpoint points at a closed port."""
     from huggingface_hub import constants
+    from huggingface_hub.utils import _detect_agent
 
     monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
+    # huggingface_hub 2.4 fetches {ENDPOINT}/api/agent-harnesses once per process for its
+    # user agent; an empty registry keeps request counts exact whatever the test order.
+    monkeypatch.setattr(_detect_agent, "_registry", _detect_agent._EMPTY_REGISTRY)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
