@@ -444,3 +444,18 @@ def test_snapshots_make_history_one_per_day(api, cards, monkeypatch):
     for _ in range(3):
         sync(api)
     assert HubSnapshot.objects.filter(card__repo_id=REPOS[0]).count() == 3
+
+
+def test_a_terminal_gets_a_progress_line(hub_endpoint, cards, monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    code, out, _ = run_command()
+    assert code == 0
+    assert f"[3/3] {REPOS[2]}: updated" in terminal.getvalue()
+    assert "synced 3" in out
