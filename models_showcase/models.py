@@ -8,7 +8,7 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 from markdownx.models import MarkdownxField
 
 from models_showcase.stats import TREND_DAYS, trend
-from portfolio.images import IMAGE_HELP, validate_image_extension
+from portfolio.images import IMAGE_HELP, SanitizedImageField
 from portfolio.markdown import render_markdown
 from portfolio.publishing import PublishableQuerySet
 
@@ -100,10 +100,9 @@ class ModelCard(models.Model):
     badges = models.ManyToManyField(
         Badge, blank=True, related_name="cards", help_text="Pills shown at the top of the card."
     )
-    cover_image = models.ImageField(
+    cover_image = SanitizedImageField(
         upload_to="covers/",
         blank=True,
-        validators=[validate_image_extension],
         help_text=f"Optional picture at the top of the card. {IMAGE_HELP}",
     )
     sort_order = models.PositiveIntegerField(default=0, db_index=True, help_text="Lower numbers come first.")

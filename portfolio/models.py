@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from markdownx.models import MarkdownxField
 
-from portfolio.images import IMAGE_HELP, validate_image_extension
+from portfolio.images import IMAGE_HELP, SanitizedImageField
 from portfolio.markdown import render_markdown
 
 validate_hub_username = RegexValidator(
@@ -53,10 +53,9 @@ class Profile(models.Model):
         validators=[validate_github_username],
         help_text="Optional. Adds a GitHub link to the sidebar.",
     )
-    avatar = models.ImageField(
+    avatar = SanitizedImageField(
         upload_to="profile/",
         blank=True,
-        validators=[validate_image_extension],
         help_text=f"Square picture for the sidebar. {IMAGE_HELP}",
     )
     bio = models.CharField(max_length=300, blank=True, help_text="One or two sentences under your name. Plain text.")

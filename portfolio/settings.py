@@ -6,9 +6,11 @@ variables it cannot safely guess are set. `.env.example` lists them all.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "markdownx",
+    "axes",
     "portfolio",
     "models_showcase",
     "contributions",
@@ -81,6 +84,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses to authenticate a locked-out username/IP before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "portfolio.urls"
@@ -147,9 +159,8 @@ STORAGES = {
 # django-markdownx: the admin preview renders with the same function as the
 # public page, so what the owner previews is exactly what visitors get.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "portfolio.markdown.render_markdown"
+# Editor uploads go through portfolio/editor_views.py (portfolio/images.py's rules), not markdownx's view.
 MARKDOWNX_MEDIA_PATH = "markdown/"
-MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
-MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 
 # sync_hub: the most one Hub request may take, in seconds. huggingface_hub itself
 # reads HF_ENDPOINT and HF_TOKEN (a token lets private and gated models sync).
@@ -157,9 +168,56 @@ HUB_REQUEST_TIMEOUT = float(env("HUB_REQUEST_TIMEOUT", "20"))
 # Where sync_hub keeps its lock file when the database is not PostgreSQL.
 SYNC_LOCK_FILE = Path(env("SYNC_LOCK_FILE", str(BASE_DIR / "var" / "sync_hub.lock")))
 
+# ---- Security. Secure by default when DEBUG is off; each switch can be turned
+# off for a setup that handles it elsewhere (docs/SECURITY.md has the checklist).
+
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto header.
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(env("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+# Both commit every subdomain (and, with preload, browsers' built-in lists) to HTTPS: opt in.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True  # on every response, media included
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4). Nothing inline, nothing from elsewhere,
+# except images in markdown, which may live on other https sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "https:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Admin login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for
+# one username from one client IP, that pair is locked out for the cool-off time.
+AXES_FAILURE_LIMIT = int(env("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("DJANGO_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "portfolio/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# The client IP that lockouts key on: REMOTE_ADDR, or behind N trusted proxies the
+# address the outermost of them saw (portfolio/client_ip.py says why not a library).
+TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "portfolio.client_ip.client_ip"
+
+# Media (uploads) are served by Django itself unless a web server in front does it.
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", True)
 
 LOGGING = {
     "version": 1,

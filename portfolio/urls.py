@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from portfolio import editor_views
+from portfolio import editor_views, views
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
@@ -13,7 +13,9 @@ urlpatterns = [
     path("", include("models_showcase.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Uploads are few and small here; a web server in front may serve /media/ instead
+    # (DJANGO_SERVE_MEDIA=0). SecurityMiddleware adds nosniff to these responses too.
+    urlpatterns += [
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", views.media, name="media"),
+    ]

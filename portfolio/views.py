@@ -1,7 +1,9 @@
 from itertools import groupby
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.static import serve
 
 from contributions.models import Contribution
 from models_showcase.models import ModelCard
@@ -31,3 +33,12 @@ def home(request):
             "contribution_groups": groups,
         },
     )
+
+
+def media(request, path: str):
+    """Uploaded files, when no web server in front serves them (DJANGO_SERVE_MEDIA).
+
+    Every upload was re-encoded on the way in; SecurityMiddleware adds nosniff and
+    the CSP middleware its policy, so a file can only ever be the image it claims.
+    """
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -105,9 +105,9 @@ def test_owner_adds_a_card_with_badge_and_cover(staff_client):
         ({"repo_id": "dragonkue/bad--name"}, "is not a valid Hub id"),
         ({"repo_id": "DRAGONKUE/bge-m3-ko"}, "There is already a card for this Hub model."),
         ({"cover_image": SimpleUploadedFile("cover.png", b"<html>not an image</html>", content_type="image/png")},
-         "Upload a valid image"),
+         "is not a JPEG, PNG, WebP or GIF image"),
         ({"cover_image": SimpleUploadedFile("cover.svg", b"<svg/>", content_type="image/svg+xml")},
-         "Upload a valid image"),
+         "is not a JPEG, PNG, WebP or GIF image"),
     ],
 )  # fmt: skip
 def test_bad_card_input_gets_a_clear_form_error(staff_client, overrides, message):
@@ -200,7 +200,7 @@ def test_profile_rejects_a_non_image_avatar(staff_client):
         profile_form(avatar=SimpleUploadedFile("me.jpg", b"MZ\x90\x00 not a jpeg", content_type="image/jpeg")),
     )
     assert response.status_code == 200
-    assert "Upload a valid image" in form_errors(response)
+    assert "is not a JPEG, PNG, WebP or GIF image" in form_errors(response)
     assert not Profile.objects.exists()
 
 
