@@ -199,3 +199,19 @@ def test_profile_links_are_validated_by_kind(kind, url, href):
         with pytest.raises(ValidationError) as error:
             link.full_clean()
         assert "url" in error.value.message_dict
+
+
+def test_deleting_a_card_takes_only_its_own_history_with_it():
+    from datetime import date
+
+    from models_showcase.models import EvalResult, HubSnapshot
+
+    badge = make_badge()
+    card, other = make_card(badges=[badge]), make_card(badges=[badge])
+    for owner in (card, other):
+        HubSnapshot.objects.create(card=owner, date=date(2026, 1, 1), downloads=1, likes=1)
+        EvalResult.objects.create(card=owner, metric_value=1.0)
+    card.delete()
+    assert Badge.objects.filter(pk=badge.pk).exists()
+    assert list(HubSnapshot.objects.values_list("card", flat=True)) == [other.pk]
+    assert list(EvalResult.objects.values_list("card", flat=True)) == [other.pk]
