@@ -216,6 +216,9 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "portfolio.client_ip.client_ip"
 
+# Where `manage.py backup` writes (never inside MEDIA_ROOT, which is public).
+BACKUP_ROOT = Path(env("DJANGO_BACKUP_ROOT", str(BASE_DIR / "var" / "backups")))
+
 # Media (uploads) are served by Django itself unless a web server in front does it.
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", True)
 
