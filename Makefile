@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format lock
+.PHONY: install run test lint format lock screenshots
 
 # Re-installs only when the lock file changes.
 $(VENV)/.installed: requirements.txt
@@ -16,7 +16,12 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@
 
-install: $(VENV)/.installed
+# axe-core, for the browser tests' accessibility checks (skipped without npm).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility tests will be skipped"; fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -43,3 +48,8 @@ format: install
 lock: install
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.txt requirements.in
+
+# The README's pictures, from the last browser-test run (artifacts/screenshots/).
+screenshots:
+	cp artifacts/screenshots/desktop.png docs/screenshot-desktop.png
+	cp artifacts/screenshots/phone.png docs/screenshot-phone.png

@@ -13,7 +13,9 @@ class ContributionGroupAdmin(MarkdownxModelAdmin):
     search_fields = ["title", "intro"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(contribution_count=Count("contributions"))
+        # An aggregate drops Meta.ordering; keep the list (and any autocomplete) in order.
+        queryset = super().get_queryset(request).annotate(contribution_count=Count("contributions"))
+        return queryset.order_by(*ContributionGroup._meta.ordering)
 
     @admin.display(description="Pull requests", ordering="contribution_count")
     def contribution_count(self, group):

@@ -29,7 +29,8 @@ class BadgeAdmin(admin.ModelAdmin):
     Media = AdminPillsMedia
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(card_count=Count("cards"))
+        # An aggregate drops Meta.ordering; the autocomplete's pagination needs an order.
+        return super().get_queryset(request).annotate(card_count=Count("cards")).order_by(*Badge._meta.ordering)
 
     @admin.display(description="Looks like")
     def preview(self, badge):
@@ -109,6 +110,14 @@ class ModelCardAdmin(MarkdownxModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("badges")
+
+    def get_fieldsets(self, request, obj=None):
+        # A card being added has nothing from the Hub yet.
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj else fieldsets[:2]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
 
     @admin.display(description="Badges")
     def badge_pills(self, card):

@@ -1,7 +1,10 @@
 from itertools import groupby
 
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.static import serve
 
@@ -42,3 +45,30 @@ def media(request, path: str):
     the CSP middleware its policy, so a file can only ever be the image it claims.
     """
     return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+def robots_txt(request):
+    """Crawlers may read every public page; not the admin nor the markdown editor's endpoints."""
+    prefix = get_script_prefix()
+    # A moved admin (DJANGO_ADMIN_URL) stays unnamed: robots.txt is public, and the
+    # admin's own pages already tell crawlers not to index them.
+    admin = [f"Disallow: {prefix}{settings.ADMIN_URL}"] if settings.ADMIN_URL == "admin/" else []
+    lines = [
+        "User-agent: *",
+        *admin,
+        f"Disallow: {prefix}markdownx/",
+        "Allow: /",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('portfolio:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def favicon(request):
+    """Browsers (and the admin's pages) ask for /favicon.ico; the site's icon is an SVG.
+
+    The address is computed here, per request: in production the static storage maps
+    the name to its hashed file, which exists only after collectstatic. Temporary, so
+    that a browser never keeps an old hashed address.
+    """
+    return HttpResponseRedirect(static("favicon.svg"))

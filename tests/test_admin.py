@@ -223,3 +223,14 @@ def test_editor_endpoints_refuse_visitors(client, settings, path):
     assert response.status_code == 302
     assert "/login/" in response.url
     assert not (settings.MEDIA_ROOT).exists() or not any(settings.MEDIA_ROOT.rglob("*.*"))
+
+
+def test_badge_autocomplete_answers(staff_client):
+    make_badge("Brand new")
+    make_badge("Other")
+    response = staff_client.get(
+        "/admin/autocomplete/",
+        {"term": "Brand", "app_label": "models_showcase", "model_name": "modelcard", "field_name": "badges"},
+    )
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == ["Brand new"]

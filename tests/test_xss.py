@@ -55,20 +55,35 @@ def normalise_url(value: str) -> str:
     return kept.strip().lower()
 
 
-# What the site's own <head> carries (templates/base.html, portfolio/home.html): allowed only
+# What the site's own <head> carries (templates/base.html, templates/_meta.html): allowed only
 # inside <head>, only with exactly these attributes, and only when checking a whole page.
+_SHARE_URL_KEYS = frozenset({"og:url", "og:image", "twitter:image"})
+
+
 def _is_site_head_markup(tag: str, attrs: dict[str, str | None]) -> bool:
     if tag == "meta":
         if attrs == {"charset": "utf-8"}:
             return True
-        # A description or viewport is inert text; http-equiv (refresh) never matches.
-        return attrs.keys() == {"name", "content"} and attrs["name"] in {"viewport", "description"}
+        # Description, viewport, Open Graph and Twitter card tags are inert text for crawlers and
+        # link previews; http-equiv (refresh) never matches. Their URLs must be absolute http(s).
+        if attrs.keys() == {"name", "content"}:
+            key = attrs["name"] or ""
+            allowed = key in {"viewport", "description"} or key.startswith("twitter:")
+        elif attrs.keys() == {"property", "content"}:
+            key = attrs["property"] or ""
+            allowed = key.startswith("og:")
+        else:
+            return False
+        content = attrs["content"] or ""
+        return allowed and (key not in _SHARE_URL_KEYS or content.startswith(("http://", "https://")))
     if tag == "link":
-        return (
-            attrs.keys() == {"rel", "href"}
-            and attrs["rel"] == "stylesheet"
-            and (attrs["href"] or "").startswith("/static/")
-        )
+        href = attrs.get("href") or ""
+        if attrs.keys() == {"rel", "href"} and attrs["rel"] == "stylesheet":
+            return href.startswith("/static/")
+        if attrs.keys() == {"rel", "href", "type"} and attrs["rel"] == "icon":
+            return href.startswith("/static/") and attrs["type"] == "image/svg+xml"
+        if attrs.keys() == {"rel", "href"} and attrs["rel"] == "canonical":
+            return href.startswith(("http://", "https://"))
     return False
 
 
@@ -105,8 +120,9 @@ class _MarkupAuditor(HTMLParser):
 def assert_no_executable_markup(page: str, *, whole_page: bool = False) -> None:
     """Fail if the HTML holds anything a browser would execute or that redirects the page.
 
-    `whole_page` allows the site's own <meta charset>, <meta name=viewport|description> and
-    stylesheet <link>, in <head> only; an HTML fragment may hold none of them.
+    `whole_page` allows the site's own <meta charset>, <meta name=viewport|description|twitter:*>,
+    <meta property=og:*>, and stylesheet, icon and canonical <link>, in <head> only; an HTML
+    fragment may hold none of them.
     """
     auditor = _MarkupAuditor(whole_page=whole_page)
     auditor.feed(page)
@@ -166,7 +182,11 @@ def test_helper_fails_on_known_bad_html(bad):
 SITE_HEAD = (
     '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
     '<title>t</title><meta name="description" content="&lt;script&gt;">'
-    '<link rel="stylesheet" href="/static/css/site.css"></head>'
+    '<link rel="canonical" href="https://example.com/"><meta property="og:title" content="&lt;b&gt;">'
+    '<meta property="og:image" content="https://example.com/static/og-default.png">'
+    '<meta name="twitter:card" content="summary">'
+    '<link rel="stylesheet" href="/static/css/site.css">'
+    '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>'
 )
 
 
@@ -189,6 +209,24 @@ SITE_HEAD = (
         pytest.param(f'<html>{SITE_HEAD}<body><meta charset="utf-8"></body></html>', id="meta-in-body"),
         pytest.param(f"<html>{SITE_HEAD}<body><script>alert(1)</script></body></html>", id="script-in-body"),
         pytest.param("<html><head><script>alert(1)</script></head></html>", id="script-in-head"),
+        pytest.param(
+            '<html><head><meta property="og:image" content="javascript:alert(1)"></head></html>',
+            id="og-image-not-http",
+        ),
+        pytest.param(
+            '<html><head><meta property="refresh" content="0;url=https://evil.example/"></head></html>',
+            id="meta-property-not-og",
+        ),
+        pytest.param(
+            '<html><head><link rel="canonical" href="javascript:alert(1)"></head></html>', id="canonical-not-http"
+        ),
+        pytest.param(
+            '<html><head><link rel="icon" href="https://evil.example/x.svg" type="image/svg+xml"></head></html>',
+            id="foreign-icon-in-head",
+        ),
+        pytest.param(
+            f'<html>{SITE_HEAD}<body><meta property="og:title" content="x"></body></html>', id="og-meta-in-body"
+        ),
     ],
 )
 def test_helper_allows_only_the_sites_own_head_markup(bad_page):

@@ -1,0 +1,45 @@
+"""/sitemap.xml: the home page and every published model page, with when each last changed."""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+
+from models_showcase.models import ModelCard
+from portfolio.models import Profile
+
+
+def _latest(*moments):
+    """The latest of the given datetimes, ignoring the missing ones (None when there are none)."""
+    return max((moment for moment in moments if moment is not None), default=None)
+
+
+class HomeSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 1.0
+
+    def items(self):
+        return ["portfolio:home"]
+
+    def location(self, item):
+        return reverse(item)
+
+    def lastmod(self, item):
+        """The page shows the profile and every published card: the latest change of any of them."""
+        cards = ModelCard.objects.published().aggregate(updated=Max("updated_at"), synced=Max("synced_at"))
+        profile = Profile.objects.filter(pk=Profile.SINGLETON_PK).values_list("updated_at", flat=True).first()
+        return _latest(profile, cards["updated"], cards["synced"])
+
+
+class ModelCardSitemap(Sitemap):
+    changefreq = "daily"  # sync_hub refreshes the numbers
+    priority = 0.8
+
+    def items(self):
+        # ModelCard.get_absolute_url gives each one's location.
+        return ModelCard.objects.published().only("repo_id", "updated_at", "synced_at").order_by("sort_order", "pk")
+
+    def lastmod(self, card):
+        return _latest(card.updated_at, card.synced_at)
+
+
+SITEMAPS = {"home": HomeSitemap, "models": ModelCardSitemap}

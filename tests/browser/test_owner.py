@@ -1,0 +1,122 @@
+"""The owner's whole workflow in the admin, in Chromium, under the site's Content-Security-Policy."""
+
+import pytest
+from PIL import Image
+
+from models_showcase.models import ModelCard
+from portfolio.demo import load_demo
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "a-long-owner-passphrase"
+
+
+@pytest.fixture
+def admin_page(open_page, django_user_model):
+    """A logged-in admin page; fails the test if the browser reports any CSP violation or script error."""
+    load_demo()
+    django_user_model.objects.create_superuser("owner", "owner@example.com", PASSWORD)
+    page = open_page("/admin/login/")
+    problems = []
+    # Failed loads are reported with their address by "response"; the console's copy has none.
+    page.on(
+        "console",
+        lambda m: m.type == "error" and not m.text.startswith("Failed to load resource") and problems.append(m.text),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
+    page.fill("#id_username", "owner")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    yield page
+    assert problems == []
+
+
+def cover_png(tmp_path):
+    path = tmp_path / "cover.png"
+    Image.new("RGB", (320, 180), "teal").save(path, "PNG")
+    return path
+
+
+def card_titles(page) -> list[str]:
+    page.goto("/")
+    return page.locator(".model-card__link").all_inner_texts()
+
+
+def save_changelist(page):
+    page.click("#changelist-form input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+
+def test_owner_adds_publishes_reorders_and_unpublishes_a_card(admin_page, tmp_path):
+    page = admin_page
+    # A new badge, from its own page.
+    page.goto("/admin/models_showcase/badge/add/")
+    page.fill("#id_label", "Brand new")
+    page.fill("#id_emoji", "✨")
+    page.select_option("#id_color", "violet")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    # A card by its Hub id, written in the markdown editor with its live preview.
+    page.goto("/admin/models_showcase/modelcard/add/")
+    page.fill("#id_repo_id", "dragonkue/new-model")
+    page.fill("#id_description", "새 모델: **굵은 글씨** and [a link](https://example.com)")
+    page.wait_for_selector(".markdownx-preview strong")
+    assert page.inner_text(".markdownx-preview strong") == "굵은 글씨"
+    page.set_input_files("#id_cover_image", cover_png(tmp_path))
+    page.click("#id_badges + .select2 .select2-selection")
+    page.keyboard.type("Brand")
+    page.wait_for_selector(".select2-results__option--highlighted")
+    page.keyboard.press("Enter")
+    page.check("#id_is_published")
+    page.fill("#id_sort_order", "0")
+    screenshot(page, "admin-editor")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    # On the public page, first, with its badge and its picture.
+    titles = card_titles(page)
+    assert titles[0] == "new-model"
+    card = page.locator(".model-card").first
+    assert card.locator(".badge").inner_text() == "✨ Brand new"
+    assert card.locator(".model-card__description strong").inner_text() == "굵은 글씨"
+    assert card.locator("img.model-card__cover").evaluate("img => img.complete && img.naturalWidth") == 320
+
+    # Reordered from the changelist: last.
+    new = ModelCard.objects.get(repo_id="dragonkue/new-model")
+    page.goto("/admin/models_showcase/modelcard/")
+    page.fill(f"tr:has(a:text-is('{new.repo_id}')) input[name$=sort_order]", "99")
+    save_changelist(page)
+    assert card_titles(page)[-1] == "new-model"
+
+    # Unpublished from the changelist: gone.
+    page.goto("/admin/models_showcase/modelcard/")
+    page.uncheck(f"tr:has(a:text-is('{new.repo_id}')) input[name$=is_published]")
+    save_changelist(page)
+    assert "new-model" not in card_titles(page)
+
+
+def test_owner_edits_the_profile_intro_and_a_write_up(admin_page):
+    page = admin_page
+    page.goto("/admin/portfolio/profile/")  # goes straight to the one profile
+    page.fill("#id_intro", "새 소개: *연구자*입니다.")
+    page.wait_for_selector(".markdownx-preview em")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    page.goto("/admin/contributions/contribution/")
+    page.click("text=🎯 GISTEmbedLoss 1차 개선 (Multiple Negative 지원):")
+    page.fill("#id_writeup", "- **새 설명**: 고친 글")
+    page.wait_for_selector(".markdownx-preview li strong")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    page.goto("/")
+    assert page.inner_text(".notice--primary .prose") == "새 소개: 연구자입니다."
+    assert page.locator(".notice--primary .prose em").inner_text() == "연구자"
+    first = page.locator(".contribution").first
+    assert first.locator(".prose li").inner_text() == "새 설명: 고친 글"
+    assert first.locator(".notice__title").inner_text() == "GitHub Contribution #1"

@@ -1,0 +1,360 @@
+"""Sharing and search: the <head> of the public pages, robots.txt, the sitemap and the favicon."""
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.utils import timezone, translation
+from PIL import Image
+
+from models_showcase.models import ModelCard
+from portfolio.models import Profile
+from portfolio.templatetags.seo import DESCRIPTION_LENGTH, html_summary, og_locale, summary
+from tests.builders import make_badge, make_card, make_contribution, make_profile
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+class _HeadReader(HTMLParser):
+    """The <meta> and <link> tags of the page's <head>, as a browser (or a crawler) reads them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.in_head = False
+        self.meta: dict[str, list[str]] = {}
+        self.links: dict[str, list[dict]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "head":
+            self.in_head = True
+        elif tag == "body":
+            self.in_head = False
+        elif self.in_head and tag == "meta" and "content" in attributes:
+            key = attributes.get("property") or attributes.get("name")
+            self.meta.setdefault(key, []).append(attributes["content"])
+        elif self.in_head and tag == "link":
+            self.links.setdefault(attributes["rel"], []).append(attributes)
+
+    def handle_endtag(self, tag):
+        if tag == "head":
+            self.in_head = False
+
+
+class Head:
+    def __init__(self, page: str):
+        reader = _HeadReader()
+        reader.feed(page)
+        reader.close()
+        self.raw = page.split("</head>", 1)[0]
+        self._meta, self._links = reader.meta, reader.links
+
+    def meta(self, key: str) -> str:
+        """The content of the one <meta> named `key` (name= or property=)."""
+        values = self._meta.get(key, [])
+        assert len(values) == 1, f"{key}: {values}"
+        return values[0]
+
+    def link(self, rel: str) -> dict:
+        values = self._links.get(rel, [])
+        assert len(values) == 1, f"{rel}: {values}"
+        return values[0]
+
+
+def get_head(client, url: str) -> Head:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return Head(response.content.decode("utf-8"))
+
+
+SHARED_KEYS = [
+    "description",
+    "og:type",
+    "og:title",
+    "og:description",
+    "og:url",
+    "og:image",
+    "og:site_name",
+    "og:locale",
+    "twitter:card",
+    "twitter:title",
+    "twitter:description",
+    "twitter:image",
+]
+
+
+# ---- The home page ----
+
+
+def test_home_head_has_every_tag_with_absolute_urls(client, settings):
+    settings.LANGUAGE_CODE = "ko"
+    make_profile(site_title="My Portfolio", intro="Korean **retrieval** models.")
+    make_card()
+    head = get_head(client, "/")
+    for key in SHARED_KEYS:
+        head.meta(key)  # present, exactly once
+    assert head.link("canonical")["href"] == "http://testserver/"
+    assert head.meta("og:url") == "http://testserver/"
+    assert head.meta("og:type") == "website"
+    assert head.meta("og:title") == head.meta("twitter:title") == "My Portfolio"
+    assert head.meta("og:site_name") == "My Portfolio"
+    assert head.meta("og:locale") == "ko_KR"
+    assert head.meta("description") == "Korean retrieval models."
+    assert head.meta("og:description") == head.meta("twitter:description") == head.meta("description")
+    assert head.meta("og:image") == head.meta("twitter:image") == "http://testserver/static/og-default.png"
+    assert head.meta("twitter:card") == "summary"
+    icon = head.link("icon")
+    assert (icon["href"], icon["type"]) == ("/static/favicon.svg", "image/svg+xml")
+
+
+def test_urls_follow_the_host_and_scheme_of_the_request(client, settings):
+    settings.ALLOWED_HOSTS = ["portfolio.example"]
+    make_profile()
+    response = client.get("/", HTTP_HOST="portfolio.example", secure=True)
+    head = Head(response.content.decode())
+    assert head.link("canonical")["href"] == "https://portfolio.example/"
+    assert head.meta("og:image") == "https://portfolio.example/static/og-default.png"
+
+
+def test_home_description_is_the_intro_as_plain_text_and_escaped(client):
+    make_profile(
+        intro='Our **best** "model" beats <b>raw</b> tags; see `<b>` and A&B.\n\nA second   paragraph\nover two lines.',
+        bio="Not the bio.",
+    )
+    head = get_head(client, "/")
+    expected = 'Our best "model" beats raw tags; see <b> and A&B. A second paragraph over two lines.'
+    assert head.meta("description") == expected
+    # In the HTML: escaped exactly once, so the quote cannot end the attribute and no tag appears.
+    escaped = "Our best &quot;model&quot; beats raw tags; see &lt;b&gt; and A&amp;B. A second paragraph over two lines."
+    assert f'<meta name="description" content="{escaped}">' in head.raw
+    assert f'<meta property="og:description" content="{escaped}">' in head.raw
+    assert "<b>" not in head.raw
+    assert "&amp;lt;" not in head.raw  # not escaped twice
+
+
+def test_a_long_intro_is_cut_at_a_word(client):
+    make_profile(intro="word " * 100)
+    description = get_head(client, "/").meta("description")
+    assert len(description) <= DESCRIPTION_LENGTH
+    assert description.endswith("word…")
+
+
+def test_home_description_falls_back_to_the_bio_then_the_site_title(client):
+    profile = make_profile(bio='A  "researcher"\nin <Seoul>.', site_title="Site title")
+    assert get_head(client, "/").meta("description") == 'A "researcher" in <Seoul>.'
+    profile.bio = ""
+    profile.save()
+    assert get_head(client, "/").meta("description") == "Site title"
+
+
+def test_home_before_any_profile_exists(client):
+    head = get_head(client, "/")
+    default_title = Profile._meta.get_field("site_title").default
+    assert head.meta("description") == head.meta("og:site_name") == default_title
+    assert head.meta("og:image") == "http://testserver/static/og-default.png"
+
+
+# ---- A model page ----
+
+
+def test_model_page_head_has_every_tag_with_absolute_urls(client):
+    make_profile(site_title="My Portfolio")
+    card = make_card("dragonkue/BGE-m3-ko", title="BGE-m3-ko", description="The **best** Korean embedding model.")
+    head = get_head(client, card.get_absolute_url())
+    for key in SHARED_KEYS:
+        head.meta(key)
+    url = "http://testserver/models/dragonkue/BGE-m3-ko/"
+    assert head.link("canonical")["href"] == url
+    assert head.meta("og:url") == url
+    assert head.meta("og:type") == "article"
+    assert head.meta("og:title") == head.meta("twitter:title") == "BGE-m3-ko"
+    assert head.meta("og:site_name") == "My Portfolio"
+    assert head.meta("description") == "The best Korean embedding model."
+    assert head.meta("og:description") == head.meta("twitter:description") == "The best Korean embedding model."
+
+
+def test_the_canonical_url_is_the_hubs_spelling(client):
+    card = make_card("dragonkue/BGE-m3-ko")
+    head = get_head(client, "/models/dragonkue/BGE-m3-ko/?utm_source=x")
+    assert head.link("canonical")["href"] == f"http://testserver{card.get_absolute_url()}"
+
+
+def test_model_page_without_a_description_names_the_model(client):
+    card = make_card("tester/quiet", title='<i>Quiet</i> "model"')
+    head = get_head(client, card.get_absolute_url())
+    assert head.meta("description") == '<i>Quiet</i> "model" on the Hugging Face Hub'
+    assert "&lt;i&gt;Quiet&lt;/i&gt; &quot;model&quot; on the Hugging Face Hub" in head.raw
+    assert "<i>" not in head.raw
+
+
+# ---- The preview image: cover, else avatar, else the default ----
+
+
+def test_share_image_falls_back_from_cover_to_avatar_to_default(client):
+    profile = make_profile()
+    with_cover = make_card(cover_image="covers/wide.png")
+    without_cover = make_card()
+
+    head = get_head(client, with_cover.get_absolute_url())
+    assert head.meta("og:image") == head.meta("twitter:image") == "http://testserver/media/covers/wide.png"
+    assert head.meta("twitter:card") == "summary_large_image"
+
+    head = get_head(client, without_cover.get_absolute_url())
+    assert head.meta("og:image") == "http://testserver/static/og-default.png"
+    assert head.meta("twitter:card") == "summary"
+
+    profile.avatar = "profile/me.png"
+    profile.save()
+    for url in ["/", without_cover.get_absolute_url()]:
+        head = get_head(client, url)
+        assert head.meta("og:image") == head.meta("twitter:image") == "http://testserver/media/profile/me.png"
+        assert head.meta("twitter:card") == "summary"
+    assert get_head(client, with_cover.get_absolute_url()).meta("og:image") == "http://testserver/media/covers/wide.png"
+
+
+def test_default_share_image_is_1200_by_630():
+    path = finders.find("og-default.png")
+    assert path
+    with Image.open(path) as image:
+        assert (image.format, image.size) == ("PNG", (1200, 630))
+
+
+# ---- The meta tags cost no query ----
+
+
+@pytest.mark.parametrize("cards", [0, 3, 60])
+def test_meta_tags_add_no_query_to_the_home_page(client, django_assert_num_queries, cards):
+    """The same count as tests/test_home.py pins, with every source of the meta tags filled in."""
+    profile = make_profile(intro="An **intro**.", bio="A bio.", avatar="profile/me.png")
+    profile.links.create(kind="website", url="https://example.com")
+    badges = [make_badge(), make_badge()]
+    for _ in range(cards):
+        make_card(badges=badges, cover_image="covers/wide.png", description="A *card*.")
+    for _ in range(cards // 3):
+        make_contribution()
+    with django_assert_num_queries(6 if cards else 4):
+        head = get_head(client, "/")
+    assert head.meta("description") == "An intro."
+
+
+# ---- robots.txt ----
+
+
+def test_robots_txt_keeps_crawlers_out_of_the_admin_and_names_the_sitemap(client, settings):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert f"Disallow: /{settings.ADMIN_URL}" in lines
+    assert "Disallow: /markdownx/" in lines
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    # Nothing else is disallowed: the public pages are open.
+    assert [line for line in lines if line.startswith("Disallow:")] == ["Disallow: /admin/", "Disallow: /markdownx/"]
+
+
+def test_robots_txt_never_reveals_a_moved_admin(client, settings):
+    settings.ADMIN_URL = "back-office-7f3a/"
+    text = client.get("/robots.txt").content.decode()
+    assert "back-office" not in text
+    assert "Disallow: /markdownx/" in text
+
+
+# ---- sitemap.xml ----
+
+
+def sitemap_entries(client) -> dict[str, str | None]:
+    """{location: lastmod} of /sitemap.xml."""
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    root = ET.fromstring(response.content)  # noqa: S314 (the site's own output)
+    return {
+        url.findtext("sm:loc", namespaces=SITEMAP_NS): url.findtext("sm:lastmod", namespaces=SITEMAP_NS)
+        for url in root.findall("sm:url", SITEMAP_NS)
+    }
+
+
+def day(moment) -> str:
+    return timezone.localtime(moment).date().isoformat()
+
+
+def card_dated(repo_id: str, *, updated, synced, is_published=True) -> ModelCard:
+    """A card last edited at `updated` and last synced at `synced` (auto_now bypassed)."""
+    card = make_card(repo_id, is_published=is_published)
+    ModelCard.objects.filter(pk=card.pk).update(updated_at=updated, synced_at=synced)
+    return card
+
+
+def test_sitemap_lists_home_and_published_cards_only_with_lastmod(client):
+    now = timezone.now()
+    make_profile()
+    Profile.objects.update(updated_at=now - timedelta(days=30))
+    card_dated("tester/synced", updated=now - timedelta(days=20), synced=now - timedelta(days=2))
+    card_dated("tester/edited", updated=now - timedelta(days=5), synced=now - timedelta(days=9))
+    card_dated("tester/draft", updated=now, synced=now + timedelta(days=3), is_published=False)
+
+    entries = sitemap_entries(client)
+    assert entries == {
+        # The home page shows every published card: the latest change of any of them.
+        "http://testserver/": day(now - timedelta(days=2)),
+        "http://testserver/models/tester/synced/": day(now - timedelta(days=2)),  # synced after the edit
+        "http://testserver/models/tester/edited/": day(now - timedelta(days=5)),  # edited after the sync
+    }
+
+
+def test_sitemap_home_lastmod_follows_the_profile(client):
+    now = timezone.now()
+    make_profile()
+    Profile.objects.update(updated_at=now + timedelta(days=4))
+    card = card_dated("tester/never-synced", updated=now - timedelta(days=1), synced=None)
+    entries = sitemap_entries(client)
+    assert entries["http://testserver/"] == day(now + timedelta(days=4))
+    assert entries[f"http://testserver{card.get_absolute_url()}"] == day(now - timedelta(days=1))
+
+
+def test_sitemap_of_an_empty_site_has_the_home_page(client):
+    assert sitemap_entries(client) == {"http://testserver/": None}
+
+
+# ---- The favicon ----
+
+
+def test_favicon_ico_leads_to_the_svg_which_is_served(client, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # serve from static/ without collectstatic, as in development
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/favicon.svg"
+    svg = client.get(response["Location"])
+    assert svg.status_code == 200
+    assert svg["Content-Type"] == "image/svg+xml"
+    content = b"".join(svg.streaming_content).decode()
+    assert content.startswith("<svg") and "#2c5aa0" in content
+    # An icon with no script, no text and nothing from elsewhere.
+    assert not re.search(r"<script|<text|\bon\w+=|href=", content)
+
+
+# ---- The helpers ----
+
+
+@pytest.mark.parametrize(
+    ("language", "locale"),
+    [("ko", "ko_KR"), ("en", "en_US"), ("en-gb", "en_GB"), ("pt-br", "pt_BR"), ("fr", "fr_FR"), ("zh-hans", "zh_CN")],
+)
+def test_og_locale(language, locale):
+    with translation.override(language):
+        assert og_locale() == locale
+
+
+def test_summaries():
+    assert html_summary("<p>one</p><p>two</p>") == "one two"
+    assert html_summary("<p>a <strong>b</strong>c</p>") == "a bc"
+    assert html_summary("<p>&lt;script&gt; &amp;amp;</p>") == "<script> &amp;"
+    assert summary("x" * 200) == "x" * (DESCRIPTION_LENGTH - 1) + "…"
+    assert summary("  spaced \n out  ") == "spaced out"
+    assert summary("") == html_summary("") == ""
