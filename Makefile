@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format lock screenshots
+.PHONY: install run serve test lint format lock screenshots
 
 # Re-installs only when the lock file changes.
 $(VENV)/.installed: requirements.txt
@@ -32,6 +32,13 @@ run: install
 	@echo "             $(PY) manage.py createsuperuser )"
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production server: gunicorn, WEB_CONCURRENCY workers (gunicorn reads it; default 1).
+# Needs the production environment (.env.example): DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS...
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn portfolio.wsgi --bind $(HOST):$(PORT) --access-logfile -
 
 test: install
 	$(PY) -m pytest

@@ -37,6 +37,7 @@ from huggingface_hub.utils._http import default_client_factory
 
 from models_showcase.models import EvalResult, HubSnapshot, ModelCard, SyncErrorKind
 from portfolio.models import Profile
+from portfolio.page_cache import content_changed
 
 logger = logging.getLogger(__name__)
 
@@ -533,6 +534,11 @@ def sync_cards(
     unreachable = all(result.error_kind == SyncErrorKind.NETWORK for result in failures)
     if failures and len(failures) == len(report.results) and unreachable:
         report.fatal = report.fatal or "the Hub could not be reached at all"
+
+    if not dry_run and any(result.status != Status.FAILED for result in report.results):
+        # Queryset updates send no signals: tell the page cache ourselves. Also when only
+        # "last synced" moved, so the cards' "Hub today/yesterday" stays true.
+        content_changed()
 
     report.requests = request_counter.value - requests_before
     report.seconds = clock() - started

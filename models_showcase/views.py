@@ -8,10 +8,12 @@ from models_showcase.models import HubSnapshot, ModelCard
 from models_showcase.snippets import usage_snippet
 from models_showcase.stats import line_chart
 from portfolio.models import Profile
+from portfolio.page_cache import cached_page
 
 HISTORY_DAYS = 365
 
 
+@cached_page
 def detail(request, owner: str, name: str):
     """One model's page: everything the Hub says about it, and its history."""
     today = timezone.localdate()

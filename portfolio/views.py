@@ -11,8 +11,10 @@ from django.views.static import serve
 from contributions.models import Contribution
 from models_showcase.models import ModelCard
 from portfolio.models import Profile
+from portfolio.page_cache import cached_page
 
 
+@cached_page
 def home(request):
     """The portfolio page: profile notice, model grid, contributions by group.
 

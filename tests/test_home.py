@@ -180,7 +180,7 @@ def test_owner_text_is_escaped_not_executed(client):
     assert "&lt;i&gt;pill&lt;/i&gt;" in page
 
 
-@pytest.mark.parametrize("cards", [0, 3, 60])
+@pytest.mark.parametrize("cards", [0, 3, 300])
 def test_query_count_does_not_grow_with_content(client, django_assert_num_queries, cards):
     profile = make_profile()
     profile.links.create(kind="website", url="https://example.com")
