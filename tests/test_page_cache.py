@@ -208,7 +208,7 @@ def test_two_server_processes_sharing_one_cache_both_show_an_edit_at_once(tmp_pa
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for port in ports
     ]
     try:
