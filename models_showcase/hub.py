@@ -36,6 +36,7 @@ from huggingface_hub.utils import parse_ratelimit_headers
 from huggingface_hub.utils._http import default_client_factory
 
 from models_showcase.models import EvalResult, HubSnapshot, ModelCard, SyncErrorKind
+from models_showcase.rendering import refresh_card_html
 from portfolio.models import Profile
 from portfolio.page_cache import content_changed
 
@@ -389,6 +390,7 @@ def _write(card: ModelCard, fields: dict[str, Any], rows: list[dict[str, Any]], 
             date=timezone.localdate(now),
             defaults={name: fields[name] for name in ("downloads", "downloads_all_time", "likes")},
         )
+        refresh_card_html([card.pk])  # its numbers and trend, stored with the rest of the card
 
 
 def _touch_unchanged(unchanged: list[tuple[ModelCard, dict[str, Any]]], now, *, batch: int = 500) -> None:
@@ -412,6 +414,10 @@ def _touch_unchanged(unchanged: list[tuple[ModelCard, dict[str, Any]]], now, *, 
                 )
                 for card, fields in chunk
                 if card.pk not in have
+            )
+            # The stored card shows the day it was last synced: re-render those whose day changed.
+            refresh_card_html(
+                card.pk for card, _ in chunk if card.synced_at is None or timezone.localdate(card.synced_at) != today
             )
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from markdownx.models import MarkdownxField
 
+from models_showcase.rendering import refresh_card_html
 from models_showcase.stats import TREND_DAYS, trend
 from portfolio.images import IMAGE_HELP, SanitizedImageField
 from portfolio.markdown import render_markdown
@@ -97,6 +98,8 @@ class ModelCard(models.Model):
         blank=True, help_text="Markdown, shown on the card. A sentence or two about what makes the model notable."
     )
     description_html = models.TextField(blank=True, editable=False)
+    # The card as the home page shows it (models_showcase/rendering.py).
+    card_html = models.TextField(blank=True, editable=False)
     badges = models.ManyToManyField(
         Badge, blank=True, related_name="cards", help_text="Pills shown at the top of the card."
     )
@@ -161,6 +164,7 @@ class ModelCard(models.Model):
             self.title = self.name
         self.description_html = render_markdown(self.description)
         super().save(*args, **kwargs)
+        refresh_card_html([self.pk])
 
     def get_absolute_url(self):
         return reverse("models_showcase:detail", kwargs={"owner": self.owner, "name": self.name})

@@ -5,13 +5,23 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
 from django.views.static import serve
 
 from contributions.models import Contribution
 from models_showcase.models import ModelCard
+from models_showcase.rendering import refresh_card_html
 from portfolio.models import Profile
 from portfolio.page_cache import cached_page
+
+
+def published_card_html() -> list[str]:
+    """Each published card's stored HTML, in order: one query, however many cards."""
+    rows = list(ModelCard.objects.published().values_list("pk", "card_html"))
+    missing = [pk for pk, html in rows if not html]
+    if missing:  # cards saved before fragments existed, or written around save()
+        refresh_card_html(missing)
+        rows = list(ModelCard.objects.published().values_list("pk", "card_html"))
+    return [html for _, html in rows]
 
 
 @cached_page
@@ -25,10 +35,7 @@ def home(request):
     for position, contribution in enumerate(contributions, start=1):
         contribution.position = position
     groups = [(group, list(items)) for group, items in groupby(contributions, key=lambda c: c.group)]
-    today = timezone.localdate()
-    cards = list(ModelCard.objects.published().for_cards(today=today))
-    for card in cards:
-        card.stats_trend = card.trend(today=today)
+    cards = published_card_html()
     return render(
         request,
         "portfolio/home.html",

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from models_showcase.models import EvalResult, HubSnapshot
+from models_showcase.rendering import refresh_card_html
 from models_showcase.snippets import usage_snippet
 from models_showcase.stats import compact, line_chart, parameters
 from tests.builders import make_badge, make_card, make_profile
@@ -28,6 +29,7 @@ def synced_card(repo_id="dragonkue/BGE-m3-ko", *, history=(), **fields):
     today = timezone.localdate()
     for days_ago, downloads, likes in history:
         HubSnapshot.objects.create(card=card, date=today - timedelta(days=days_ago), downloads=downloads, likes=likes)
+    refresh_card_html([card.pk])  # as sync_hub does after writing
     card.refresh_from_db()
     return card
 

@@ -235,3 +235,23 @@ def test_two_server_processes_sharing_one_cache_both_show_an_edit_at_once(tmp_pa
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("accept", "encoding"), [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("", None)])
+def test_pages_are_kept_and_served_compressed(client, seeded, accept, encoding):
+    import gzip
+
+    import brotli
+
+    plain = page(client)
+    for _ in range(2):  # the first answer fills the cache, the second comes from it
+        response = client.get("/", headers={"accept-encoding": accept})
+        assert response.get("Content-Encoding") == encoding
+        assert response["Vary"] == "Accept-Encoding"
+        body = response.content
+        decoded = {"br": brotli.decompress, "gzip": gzip.decompress}.get(encoding, lambda b: b)(body)
+        assert decoded.decode() == plain
+        assert int(response["Content-Length"]) == len(body)
+    assert response["Content-Security-Policy"]  # the page's own headers come back with it
+    revalidated = client.get("/", headers={"accept-encoding": accept, "if-none-match": response["ETag"]})
+    assert revalidated.status_code == 304

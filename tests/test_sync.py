@@ -439,9 +439,9 @@ def test_admin_action_syncs_the_selected_cards(hub_endpoint, cards, staff_client
 
 
 def test_snapshots_make_history_one_per_day(api, cards, monkeypatch):
-    days = iter([timezone.now() - timedelta(days=2), timezone.now() - timedelta(days=1), timezone.now()])
-    monkeypatch.setattr(hub_module.timezone, "now", lambda: next(days))
-    for _ in range(3):
+    real_now = timezone.now()
+    for days_ago in (2, 1, 0):
+        monkeypatch.setattr(hub_module.timezone, "now", lambda days_ago=days_ago: real_now - timedelta(days=days_ago))
         sync(api)
     assert HubSnapshot.objects.filter(card__repo_id=REPOS[0]).count() == 3
 
