@@ -36,7 +36,7 @@ from huggingface_hub.utils import parse_ratelimit_headers
 from huggingface_hub.utils._http import default_client_factory
 
 from models_showcase.models import EvalResult, HubSnapshot, ModelCard, SyncErrorKind
-from models_showcase.rendering import refresh_card_html
+from models_showcase.rendering import refresh_card_html, render_card
 from portfolio.models import Profile
 from portfolio.page_cache import content_changed
 
@@ -373,24 +373,26 @@ def _changes(card: ModelCard, fields: dict[str, Any], rows: list[dict[str, Any]]
 
 
 def _write(card: ModelCard, fields: dict[str, Any], rows: list[dict[str, Any]], changed: list[str], now) -> None:
-    """One card, all or nothing: its fields, its evaluation rows and today's snapshot."""
+    """One card, all or nothing: its fields, its evaluation rows, today's snapshot and its stored HTML."""
+    today = timezone.localdate(now)
+    numbers = {name: fields[name] for name in ("downloads", "downloads_all_time", "likes")}
+    sync_state = {"synced_at": now, "sync_error": "", "sync_error_kind": "", "sync_failed_at": None}
+    # The card's new HTML, rendered from the object in hand (badges and recent snapshots
+    # were prefetched by _cards) rather than read back: a sync of many cards stays cheap.
+    for name, value in {**fields, **sync_state}.items():
+        setattr(card, name, value)
+    recent = [snapshot for snapshot in getattr(card, "recent_snapshots", []) if snapshot.date != today]
+    card.recent_snapshots = [*recent, HubSnapshot(card=card, date=today, **numbers)]
     with transaction.atomic():
-        # A queryset update: only Hub fields are written, so an owner's edit saved
-        # meanwhile in the admin is never overwritten, and save() does no rendering.
-        ModelCard.objects.filter(pk=card.pk).update(
-            **fields, synced_at=now, sync_error="", sync_error_kind="", sync_failed_at=None
-        )
+        # A queryset update: only Hub fields (and the HTML made from them) are written, so
+        # an owner's edit saved meanwhile in the admin is never overwritten.
+        ModelCard.objects.filter(pk=card.pk).update(**fields, **sync_state, card_html=render_card(card, today=today))
         if "eval_results" in changed:
             card.eval_results.all().delete()
             EvalResult.objects.bulk_create(
                 EvalResult(card=card, position=position, **row) for position, row in enumerate(rows)
             )
-        HubSnapshot.objects.update_or_create(
-            card=card,
-            date=timezone.localdate(now),
-            defaults={name: fields[name] for name in ("downloads", "downloads_all_time", "likes")},
-        )
-        refresh_card_html([card.pk])  # its numbers and trend, stored with the rest of the card
+        HubSnapshot.objects.update_or_create(card=card, date=today, defaults=numbers)
 
 
 def _touch_unchanged(unchanged: list[tuple[ModelCard, dict[str, Any]]], now, *, batch: int = 500) -> None:
@@ -442,6 +444,8 @@ def _cards(queryset: QuerySet[ModelCard] | None, only: Iterable[str]) -> list[Mo
     only = list(only)
     if only:
         queryset = queryset.filter(reduce(operator.or_, (Q(repo_id__iexact=repo_id) for repo_id in only)))
+    # What comparing and re-rendering each card needs, fetched once for all of them.
+    queryset = queryset.for_cards(today=timezone.localdate())
     return list(queryset.prefetch_related(Prefetch("eval_results", queryset=EvalResult.objects.order_by("position"))))
 
 
