@@ -38,6 +38,7 @@ run: install
 serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py render_cards
 	$(VENV)/bin/gunicorn portfolio.wsgi --bind $(HOST):$(PORT) --access-logfile -
 
 test: install

@@ -156,7 +156,8 @@ else:
         }
     }
 # How long a rendered public page is kept; edits replace it at once anyway. 0 turns the page cache off.
-PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "86400"))
+# Off by default in development, where templates change under you.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "0" if DEBUG else "86400"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

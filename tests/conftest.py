@@ -48,3 +48,5 @@ def _fresh_cache(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
     }
+    # Tests run as production does (DEBUG off): the page cache on.
+    settings.PAGE_CACHE_SECONDS = 86400

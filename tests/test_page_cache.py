@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -160,8 +161,6 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> str:
-    import urllib.request
-
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (our own server on 127.0.0.1)
         return response.read().decode()
 
@@ -188,6 +187,7 @@ def test_two_server_processes_sharing_one_cache_both_show_an_edit_at_once(tmp_pa
         "DJANGO_CACHE_DIR": str(tmp_path / "cache"),
         "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         "DJANGO_LOG_LEVEL": "WARNING",
+        "PAGE_CACHE_SECONDS": "86400",  # on, as in production (development's default is off)
     }
     env.pop("REDIS_URL", None)
     if backend == "redis":
@@ -223,7 +223,10 @@ def test_two_server_processes_sharing_one_cache_both_show_an_edit_at_once(tmp_pa
                     raise
                 time.sleep(0.2)
         assert all("BGE-m3-ko" in page and "RENAMED-BY-OWNER" not in page for page in pages)
-        assert [_get(url) for url in urls] == pages  # now served from the cache
+        assert [_get(url) for url in urls] == pages
+        for url in urls:  # served by the page cache (only it sets this)
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (our own server)
+                assert response.headers["Cache-Control"] == "public, max-age=0, must-revalidate"
 
         run(
             "shell", "-c",
@@ -255,3 +258,12 @@ def test_pages_are_kept_and_served_compressed(client, seeded, accept, encoding):
     assert response["Content-Security-Policy"]  # the page's own headers come back with it
     revalidated = client.get("/", headers={"accept-encoding": accept, "if-none-match": response["ETag"]})
     assert revalidated.status_code == 304
+
+
+def test_render_cards_re_renders_every_stored_card(client, seeded):
+    ModelCard.objects.update(card_html="<p>stale</p>")
+    from django.core.management import call_command
+
+    call_command("render_cards")
+    assert not ModelCard.objects.filter(card_html="<p>stale</p>").exists()
+    assert "BGE-m3-ko" in page(client)
