@@ -1,11 +1,11 @@
-import argparse
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from models_showcase.hub import DeadlineExceeded, Status, hard_deadline, sync_cards, unknown_repo_ids
 from models_showcase.locking import LockHeld, sync_lock
+from portfolio.management.base import DocumentedExitCodesCommand
 
 EXIT_CODES = """exit codes:
   0  every card synced (or was unchanged)
@@ -15,17 +15,12 @@ EXIT_CODES = """exit codes:
 HF_TOKEN lets private and gated models sync; HF_ENDPOINT points at another Hub."""
 
 
-class Command(BaseCommand):
+class Command(DocumentedExitCodesCommand):
+    epilog = EXIT_CODES
     help = (
         "Pull downloads, likes and the rest of each model card's Hub statistics into the database. "
         "Safe to run from cron: one card failing never stops the others, and two runs never overlap."
     )
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.epilog = EXIT_CODES
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -1,12 +1,12 @@
-import argparse
 import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 
 from portfolio.backup import VENDOR_NAMES, BackupError, check_restorable, restore_backup
+from portfolio.management.base import DocumentedExitCodesCommand
 
 EXIT_CODES = """exit codes:
   0  restored
@@ -15,19 +15,14 @@ EXIT_CODES = """exit codes:
   2  not restored: not confirmed (no terminal and no --yes, or the answer was not "yes")"""
 
 
-class Command(BaseCommand):
+class Command(DocumentedExitCodesCommand):
+    epilog = EXIT_CODES
     help = (
         "Replace the whole database and the media files with a backup made by `manage.py backup`. "
         "Every checksum is verified first; the current media are moved aside, never deleted."
     )
     # call_command(..., stdin=...) lets tests answer, or not, the confirmation.
     stealth_options = ("stdin",)
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.epilog = EXIT_CODES
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        return parser
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, metavar="DIR", help="The backup folder, e.g. var/backups/2026-…Z.")
