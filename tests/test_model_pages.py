@@ -64,14 +64,14 @@ def test_home_card_shows_compact_numbers_change_and_sparkline(client):
     assert "+23%" in page  # 10000 -> 12345 monthly downloads
     assert ">+5<" in page  # likes gained in 30 days
     assert '<svg class="sparkline"' in page and "<polyline points=" in page
-    assert "Hub <time" in page
+    assert "updated <time" in page and "data-relative" in page
     assert 'href="/models/dragonkue/BGE-m3-ko/"' in page
 
 
 def test_a_card_never_synced_shows_no_numbers(client):
     make_card("dragonkue/fresh")
     page = client.get("/").content.decode()
-    assert "stats__numbers" not in page and "Hub <time" not in page
+    assert "stats__numbers" not in page and "updated <time" not in page
 
 
 def test_detail_page_shows_everything_the_hub_says(client):

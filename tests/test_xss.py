@@ -84,6 +84,10 @@ def _is_site_head_markup(tag: str, attrs: dict[str, str | None]) -> bool:
             return href.startswith("/static/") and attrs["type"] == "image/svg+xml"
         if attrs.keys() == {"rel", "href"} and attrs["rel"] == "canonical":
             return href.startswith(("http://", "https://"))
+    if tag == "script":
+        # The site's own deferred file (progressive enhancement); never inline, never from elsewhere.
+        src = attrs.get("src") or ""
+        return attrs.keys() == {"src", "defer"} and src.startswith("/static/js/") and src.endswith(".js")
     return False
 
 
@@ -226,6 +230,17 @@ SITE_HEAD = (
         ),
         pytest.param(
             f'<html>{SITE_HEAD}<body><meta property="og:title" content="x"></body></html>', id="og-meta-in-body"
+        ),
+        pytest.param(
+            '<html><head><script src="https://evil.example/x.js" defer></script></head></html>',
+            id="foreign-script-in-head",
+        ),
+        pytest.param(
+            '<html><head><script src="/static/js/x.js"></script></head></html>', id="own-script-without-defer"
+        ),
+        pytest.param(
+            f'<html>{SITE_HEAD}<body><script src="/static/js/x.js" defer></script></body></html>',
+            id="own-script-in-body",
         ),
     ],
 )

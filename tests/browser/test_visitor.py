@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from models_showcase.models import EvalResult, HubSnapshot, ModelCard
+from models_showcase.rendering import refresh_card_html
 from portfolio.demo import load_demo
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 
@@ -36,6 +37,7 @@ def seed():
             )
         EvalResult.objects.create(card=card, task_type="Retrieval", dataset_name="MTEB 한국어", metric_name="NDCG@10",
                                   metric_value=0.74)  # fmt: skip
+    refresh_card_html(ModelCard.objects.values_list("pk", flat=True))  # as sync_hub does after writing
 
 
 def card_boxes(page):
@@ -162,3 +164,12 @@ def test_nothing_is_loaded_from_another_origin(browser, live_server, seed):
     context.close()
     assert requested
     assert [url for url in requested if not url.startswith(live_server.url)] == []
+
+
+def test_last_synced_reads_as_time_ago(open_page, seed):
+    page = open_page("/")
+    element = page.locator(".model-card__synced time").first
+    # The stored card carries the date; the page's script turns it into words in the page's language.
+    assert element.get_attribute("title") == element.get_attribute("datetime")[:10]
+    text = element.inner_text()
+    assert text in {"now", "지금"} or text.endswith(("ago", "전")), text
