@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import operator
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -547,7 +548,7 @@ def sync_cards(
 
     if not dry_run and any(result.status != Status.FAILED for result in report.results):
         # Queryset updates send no signals: tell the page cache ourselves. Also when only
-        # "last synced" moved, so the cards' "Hub today/yesterday" stays true.
+        # "last synced" moved, so the pages' "updated N ago" stays true.
         content_changed()
 
     report.requests = request_counter.value - requests_before
@@ -607,8 +608,6 @@ def hard_deadline(seconds: float) -> Iterator[None]:
     Only in the main thread, where SIGALRM can interrupt a sleep; the run's own deadline
     checks stop it well before this fires.
     """
-    import signal
-
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return

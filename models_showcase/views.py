@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from models_showcase.models import HubSnapshot, ModelCard
 from models_showcase.snippets import usage_snippet
-from models_showcase.stats import line_chart
+from models_showcase.stats import line_chart, trend
 from portfolio.models import Profile
 from portfolio.page_cache import cached_page
 
@@ -29,7 +29,7 @@ def detail(request, owner: str, name: str):
     card = get_object_or_404(cards, repo_id__iexact=f"{owner}/{name}")
     if card.repo_id != f"{owner}/{name}":
         return redirect(card, permanent=True)  # one address per model, in the Hub's own spelling
-    card.stats_trend = card.trend(today=today)
+    card.stats_trend = trend(card.history, today=today)  # the last 30 days of the year prefetched
     return render(
         request,
         "models_showcase/detail.html",

@@ -90,7 +90,7 @@ def test_detail_page_shows_everything_the_hub_says(client):
     for expected in [
         "<strong>한국어</strong> 설명", "🏆 SOTA", "12.3k", "99k", "568M", "sentence-similarity", "apache-2.0",
         "ko, en", 'href="https://huggingface.co/BAAI/bge-m3"', "Gated (manual)", "MTEB Ko-Retrieval", "NDCG@10",
-        "0.7431", "sentence-transformers</li>", "SentenceTransformer(&quot;dragonkue/BGE-m3-ko&quot;)",
+        "0.7431", "sentence-transformers</li>", ">+23%<", "SentenceTransformer(&quot;dragonkue/BGE-m3-ko&quot;)",
         'class="chart__plot"', "Downloads (30 days)",
     ]:  # fmt: skip
         assert expected in page, expected
