@@ -1,15 +1,19 @@
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from markdownx.admin import MarkdownxModelAdmin
 
+from models_showcase import evals
 from models_showcase.hub import sync_cards
 from models_showcase.locking import LockHeld, sync_lock
 from models_showcase.models import Badge, EvalResult, ModelCard
 from models_showcase.stats import compact
 
-# An admin request must answer while the owner waits; cron's sync_hub has the long timeout.
-ADMIN_SYNC_TIMEOUT = 60.0
+# An admin request must answer while the owner waits, and before gunicorn's worker timeout
+# (30 s by default) kills it; cron's sync_hub has the long timeout.
+ADMIN_SYNC_TIMEOUT = 20.0
 
 
 def badge_pill(badge: Badge) -> str:
@@ -63,24 +67,35 @@ class SyncStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EvalResultInline(admin.TabularInline):
-    """Read-only: evaluation results come from the model's Hub metadata."""
+class ModelCardForm(forms.ModelForm):
+    """The headline is picked among the card's own results, labelled as visitors read them, main scores first."""
 
-    model = EvalResult
-    fields = ["task_name", "dataset_name", "dataset_split", "metric_name", "metric_value", "verified"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "evaluation results (from the Hub's model-index)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("headline_metric")
+        if field is None:
+            return
+        card = self.instance
+        if card.pk is None:
+            field.queryset = EvalResult.objects.none()  # a new card has no results yet
+            return
+        # One query, shared with the read-only summary below (it reads the form's instance).
+        prefetch_related_objects([card], Prefetch("eval_results", queryset=EvalResult.objects.order_by("position")))
+        main, other = evals.summarize(card.eval_results.all()).choices()
+        field.queryset = EvalResult.objects.filter(card=card)
+        field.error_messages["invalid_choice"] = (
+            "That result is not among this card's now (a Hub sync may have replaced them since the page opened): "
+            "pick again."
+        )
+        groups = [("Main score per dataset", main), ("Other results", other)]
+        field.choices = [("", field.empty_label), *((group, choices) for group, choices in groups if choices)]
 
 
 HUB_READONLY = [
     "downloads", "downloads_all_time", "likes", "trending_score", "parameters", "pipeline_tag", "library_name",
     "license", "languages", "datasets", "base_models", "tags", "gated", "private", "disabled", "sha",
     "hub_created_at", "hub_last_modified", "synced_at", "sync_error", "sync_error_kind", "sync_failed_at",
+    "sync_warning_list",
 ]  # fmt: skip
 
 
@@ -95,16 +110,19 @@ class ModelCardAdmin(MarkdownxModelAdmin):
     list_filter = ["is_published", "badges", SyncStatusFilter, "library_name"]
     search_fields = ["repo_id", "title", "description"]
     autocomplete_fields = ["badges"]
-    readonly_fields = ["created_at", "updated_at", *HUB_READONLY]
-    inlines = [EvalResultInline]
+    form = ModelCardForm
+    # The results are shown, never posted: an inline formset would post row ids that a
+    # sync may replace meanwhile, and the form could then not be saved.
+    readonly_fields = ["created_at", "updated_at", *HUB_READONLY, "evaluation_summary"]
     actions = ["sync_selected"]
     fieldsets = [
-        (None, {"fields": ["repo_id", "title", "badges", "description", "cover_image"]}),
+        (None, {"fields": ["repo_id", "title", "badges", "headline_metric", "description", "cover_image"]}),
         ("Publishing", {"fields": ["is_published", "sort_order", "created_at", "updated_at"]}),
         (
             "From the Hub (filled by sync_hub; not editable)",
             {"fields": HUB_READONLY, "classes": ["collapse"]},
         ),
+        ("Evaluation results (from the Hub; not editable)", {"fields": ["evaluation_summary"]}),
     ]
     Media = AdminPillsMedia
 
@@ -116,8 +134,19 @@ class ModelCardAdmin(MarkdownxModelAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         return fieldsets if obj else fieldsets[:2]
 
-    def get_inlines(self, request, obj):
-        return self.inlines if obj else []
+    @admin.display(description="Sync warnings")
+    def sync_warning_list(self, card):
+        """What the last sync could not read from the Hub (the card still synced); escaped, one per line."""
+        if not card.sync_warnings:
+            return "–"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((text,) for text in card.sync_warnings)))
+
+    @admin.display(description="By task and dataset")
+    def evaluation_summary(self, card):
+        evaluation = evals.summarize(card.eval_results.all())  # prefetched by ModelCardForm
+        if not evaluation:
+            return "None: the model's Hub metadata lists no evaluation results."
+        return render_to_string("models_showcase/_evals_admin.html", {"evaluation": evaluation})
 
     @admin.display(description="Badges")
     def badge_pills(self, card):
@@ -141,7 +170,10 @@ class ModelCardAdmin(MarkdownxModelAdmin):
         except LockHeld:
             self.message_user(request, "A sync is already running; try again in a minute.", messages.WARNING)
             return
-        level = messages.SUCCESS if report.exit_code == 0 else messages.WARNING
+        level = messages.SUCCESS if report.exit_code == 0 and not report.warning_count else messages.WARNING
         self.message_user(request, f"Hub sync: {report.summary()}.", level)
         for result in report.failed:
             self.message_user(request, f"{result.repo_id}: {result.error}", messages.ERROR)
+        for result in report.results:
+            for warning in result.warnings:
+                self.message_user(request, f"{result.repo_id}: {warning}", messages.WARNING)

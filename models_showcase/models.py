@@ -60,9 +60,9 @@ class Badge(models.Model):
 
 class ModelCardQuerySet(PublishableQuerySet):
     def for_cards(self, *, today: date):
-        """What a card on the page shows: badges and the last month of snapshots, in two queries."""
+        """What a card on the page shows: badges, its headline result and the last month of snapshots."""
         since = today - timedelta(days=TREND_DAYS)
-        return self.prefetch_related(
+        return self.select_related("headline_metric").prefetch_related(
             "badges",
             models.Prefetch(
                 "snapshots",
@@ -73,9 +73,12 @@ class ModelCardQuerySet(PublishableQuerySet):
 
 
 class SyncErrorKind(models.TextChoices):
-    NOT_FOUND = "not_found", "Not found on the Hub"
-    GATED = "gated", "Gated: needs access"
-    UNAUTHORIZED = "unauthorized", "Unauthorized: private, or the token lacks access"
+    # As the Hub answers: a missing or private repo asked without a token is a 401, with
+    # a token a 404; a 401 with a token means the token itself was refused. Gated models
+    # answer normally (gating protects files, not metadata), so they are no error.
+    NOT_FOUND = "not_found", "Not found (or private: set HF_TOKEN)"
+    TOKEN_REJECTED = "token_rejected", "Token rejected: check HF_TOKEN"
+    DISABLED = "disabled", "Disabled on the Hub"
     RATE_LIMITED = "rate_limited", "Rate limited"
     SERVER_ERROR = "server_error", "Hub server error"
     TIMEOUT = "timeout", "Timed out"
@@ -113,7 +116,7 @@ class ModelCard(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # ---- From the Hub: written only by sync_hub (models_showcase/hub.py), never edited by hand ----
+    # ---- From the Hub: written only by sync_hub (models_showcase/hub/), never edited by hand ----
     downloads = models.PositiveBigIntegerField("downloads (30 days)", null=True, editable=False)
     downloads_all_time = models.PositiveBigIntegerField("downloads (all time)", null=True, editable=False)
     likes = models.PositiveIntegerField(null=True, editable=False)
@@ -132,6 +135,8 @@ class ModelCard(models.Model):
     private = models.BooleanField(null=True, editable=False)
     disabled = models.BooleanField(null=True, editable=False)
     sha = models.CharField("revision", max_length=64, blank=True, editable=False)
+    # The Hub's own object id (`_id`): it survives a rename, so a renamed repo is still this card.
+    hub_object_id = models.CharField("Hub object id", max_length=40, blank=True, editable=False, db_index=True)
 
     # ---- The last sync of this card ----
     synced_at = models.DateTimeField("last synced", null=True, editable=False)
@@ -140,6 +145,20 @@ class ModelCard(models.Model):
         "sync status", max_length=20, choices=SyncErrorKind.choices, blank=True, editable=False
     )
     sync_failed_at = models.DateTimeField(null=True, editable=False)
+    # What the last sync could not read (a malformed evaluation result, a missing number):
+    # the card still synced; these say what was skipped or kept from before.
+    sync_warnings = models.JSONField("sync warnings", default=list, blank=True, editable=False)
+
+    # ---- The owner's pick among the Hub's evaluation results, shown on the home page ----
+    headline_metric = models.ForeignKey(
+        "EvalResult",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="One evaluation result shown on the card, next to its badges (e.g. NDCG@10 on a benchmark). "
+        "Choices appear after the first sync.",
+    )
 
     objects = ModelCardQuerySet.as_manager()
 
@@ -163,6 +182,11 @@ class ModelCard(models.Model):
         if not self.title:
             self.title = self.name
         self.description_html = render_markdown(self.description)
+        if kwargs.get("update_fields") is None and not self._state.adding and self.pk is not None:
+            # Saving an existing card writes only what the owner edits. An edit form opened
+            # before a sync would otherwise put the old Hub numbers back (sync_hub writes the
+            # Hub's fields with queryset updates, never through save()).
+            kwargs["update_fields"] = OWNER_FIELDS
         super().save(*args, **kwargs)
         refresh_card_html([self.pk])
 
@@ -194,11 +218,23 @@ class ModelCard(models.Model):
         return trend(getattr(self, "recent_snapshots", []), today=today)
 
 
+# What save() writes on an existing card; everything else belongs to sync_hub or is derived.
+OWNER_FIELDS = [
+    "repo_id", "title", "description", "description_html", "cover_image", "sort_order", "is_published",
+    "headline_metric", "updated_at",
+]  # fmt: skip
+
+
 class EvalResult(models.Model):
-    """One benchmark number from the model's `model-index` metadata, as the Hub parses it."""
+    """One benchmark number from the model's Hub metadata: its `model-index`, or its `.eval_results` files."""
+
+    class Source(models.TextChoices):
+        MODEL_INDEX = "model-index", "model-index (model card metadata)"
+        EVAL_RESULTS = "eval-results", ".eval_results files"
 
     card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="eval_results")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MODEL_INDEX)
     task_type = models.CharField(max_length=200, blank=True)
     task_name = models.CharField(max_length=200, blank=True)
     dataset_type = models.CharField(max_length=200, blank=True)
@@ -209,6 +245,8 @@ class EvalResult(models.Model):
     metric_name = models.CharField(max_length=200, blank=True)
     metric_value = models.FloatField()
     verified = models.BooleanField(default=False)
+    source_name = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["card", "position"]

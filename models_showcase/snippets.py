@@ -6,6 +6,43 @@ from models_showcase.models import ModelCard
 _CROSS_ENCODER_SIGNS = {"cross-encoder", "text-ranking", "reranker", "text-classification"}
 
 
+# The tasks transformers' pipeline() takes. A pipeline tag comes from the Hub, which is
+# untrusted input: only one of these is ever written into code a visitor may copy.
+TRANSFORMERS_PIPELINES = frozenset(
+    {
+        "audio-classification",
+        "automatic-speech-recognition",
+        "depth-estimation",
+        "document-question-answering",
+        "feature-extraction",
+        "fill-mask",
+        "image-classification",
+        "image-feature-extraction",
+        "image-segmentation",
+        "image-text-to-text",
+        "image-to-image",
+        "image-to-text",
+        "mask-generation",
+        "object-detection",
+        "question-answering",
+        "summarization",
+        "table-question-answering",
+        "text-classification",
+        "text-generation",
+        "text-to-audio",
+        "text2text-generation",
+        "token-classification",
+        "translation",
+        "video-classification",
+        "visual-question-answering",
+        "zero-shot-audio-classification",
+        "zero-shot-classification",
+        "zero-shot-image-classification",
+        "zero-shot-object-detection",
+    }
+)
+
+
 def usage_snippet(card: ModelCard) -> tuple[str, str] | None:
     """(language, code) to show on the model's page, or None when the library is unknown."""
     repo = card.repo_id
@@ -24,7 +61,7 @@ def usage_snippet(card: ModelCard) -> tuple[str, str] | None:
             'embeddings = model.encode(["첫 번째 문장", "두 번째 문장"])'
         )
     if library == "transformers":
-        if card.pipeline_tag:
+        if card.pipeline_tag in TRANSFORMERS_PIPELINES:
             return "python", (
                 f'from transformers import pipeline\n\npipe = pipeline("{card.pipeline_tag}", model="{repo}")'
             )

@@ -4,7 +4,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from models_showcase.models import HubSnapshot, ModelCard
+from models_showcase import evals
+from models_showcase.models import EvalResult, HubSnapshot, ModelCard
 from models_showcase.snippets import usage_snippet
 from models_showcase.stats import line_chart, trend
 from portfolio.models import Profile
@@ -19,7 +20,7 @@ def detail(request, owner: str, name: str):
     today = timezone.localdate()
     cards = ModelCard.objects.published().prefetch_related(
         "badges",
-        "eval_results",
+        Prefetch("eval_results", queryset=EvalResult.objects.order_by("position")),
         Prefetch(
             "snapshots",
             queryset=HubSnapshot.objects.filter(date__gte=today - timedelta(days=HISTORY_DAYS)).order_by("date"),
@@ -30,6 +31,7 @@ def detail(request, owner: str, name: str):
     if card.repo_id != f"{owner}/{name}":
         return redirect(card, permanent=True)  # one address per model, in the Hub's own spelling
     card.stats_trend = trend(card.history, today=today)  # the last 30 days of the year prefetched
+    evaluation = evals.summarize(card.eval_results.all())
     return render(
         request,
         "models_showcase/detail.html",
@@ -39,5 +41,7 @@ def detail(request, owner: str, name: str):
             "downloads_chart": line_chart([(s.date, s.downloads) for s in card.history], width=600, height=120),
             "likes_chart": line_chart([(s.date, s.likes) for s in card.history], width=600, height=120),
             "snippet": usage_snippet(card),
+            "evaluation": evaluation,
+            "headline": evaluation.headline(card.headline_metric_id),  # one of the prefetched results: no query
         },
     )

@@ -14,7 +14,7 @@ What changes content, and so calls `content_changed()`:
   Signals, because the admin writes through many paths (forms, list_editable,
   bulk delete, inlines, M2M) and a missed one would serve stale pages;
 - `sync_hub`, which writes with queryset updates that send no signals: it calls
-  `content_changed()` itself when it changed anything (models_showcase/hub.py).
+  `content_changed()` itself when it changed anything (models_showcase/hub/).
 """
 
 import gzip

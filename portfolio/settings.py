@@ -265,4 +265,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    # huggingface_hub's HTTP client logs every request at INFO: sync_hub's cron log keeps its own summary instead.
+    "loggers": {"httpx2": {"level": "WARNING"}},
 }

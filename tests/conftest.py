@@ -50,3 +50,18 @@ def _fresh_cache(settings):
     }
     # Tests run as production does (DEBUG off): the page cache on.
     settings.PAGE_CACHE_SECONDS = 86400
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, tests use a database file, as production does, instead of Django's in-memory default.
+
+    Shared-cache in-memory SQLite answers "database table is locked" at once to a second
+    connection instead of waiting (busy timeout, WAL): tests with several threads writing,
+    like the sync racing the owner's edits, need the file's real locking.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")

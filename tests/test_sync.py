@@ -1,9 +1,9 @@
-"""sync_hub against a fake Hub: the real huggingface_hub client over real HTTP on 127.0.0.1."""
+"""sync_hub against the strict fake Hub: the real huggingface_hub request parts over real HTTP on 127.0.0.1."""
 
 import json
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
-import huggingface_hub.utils._http
 import pytest
 from django.core.management import call_command
 from django.db import connections
@@ -18,19 +18,24 @@ from tests.builders import make_card, make_profile
 from tests.fakehub import (
     FakeHub,
     bare_not_found,
-    gated,
+    disabled,
     hub_model,
     malformed_json,
-    not_found,
     rate_limited,
+    seed_models,
     server_error,
     slow,
-    unauthorized,
+    truncated,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REPOS = ["dragonkue/BGE-m3-ko", "dragonkue/bge-reranker-v2-m3-ko", "dragonkue/snowflake-arctic-embed-l-v2.0-ko"]
+BGE, RERANKER, SNOWFLAKE = (
+    "dragonkue/BGE-m3-ko",
+    "dragonkue/bge-reranker-v2-m3-ko",
+    "dragonkue/snowflake-arctic-embed-l-v2.0-ko",
+)
+REPOS = [BGE, RERANKER, SNOWFLAKE]  # the three the seed page shows; the author has five
 
 
 class FakeTime:
@@ -45,6 +50,9 @@ class FakeTime:
         self.now += self.tick
         return self.now
 
+    def read(self) -> float:
+        return self.now  # the fake Hub's view of the same time, without ticking
+
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
@@ -52,7 +60,7 @@ class FakeTime:
 
 @pytest.fixture
 def hub():
-    with FakeHub([hub_model(repo) for repo in REPOS]) as fake:
+    with FakeHub(seed_models(), tokens={"hf_valid"}) as fake:
         yield fake
 
 
@@ -80,148 +88,175 @@ def card(repo_id: str) -> ModelCard:
     return ModelCard.objects.get(repo_id=repo_id)
 
 
-# ---- what is pulled ----
+# ---- what is pulled, from real-shaped answers ----
 
 
-def test_first_sync_fills_every_field(api, cards):
+def test_first_sync_fills_every_field_from_one_listing(hub, api, cards):
+    hub.reset_requests()
     report = sync(api)
-    assert report.exit_code == 0
-    assert report.count("updated") == 3
-    bge = card("dragonkue/BGE-m3-ko")
-    assert (bge.downloads, bge.downloads_all_time, bge.likes, bge.trending_score) == (1234, 56789, 42, 3.0)
-    assert bge.hub_last_modified == datetime(2025, 1, 15, 8, 30, tzinfo=UTC)
-    assert bge.hub_created_at == datetime(2024, 11, 2, 14, 5, 12, tzinfo=UTC)
+    assert report.exit_code == 0, report.as_dict()
+    assert report.count("updated") == 3 and report.warning_count == 0
+    assert hub.count() == 1 and report.requests == 1  # one listing, nothing per card
+    [listing] = hub.requests
+    assert "baseModels" not in listing.query["expand"]  # the listing refuses it (400)
+    assert set(listing.query["expand"]) == set(hub_module.LIST_EXPAND)
+
+    bge = card(BGE)
+    assert (bge.downloads, bge.downloads_all_time, bge.likes) == (18342, 287519, 44)
+    assert bge.hub_last_modified == datetime(2025, 2, 11, 7, 12, 41, tzinfo=UTC)
     assert (bge.pipeline_tag, bge.library_name, bge.license) == (
         "sentence-similarity",
         "sentence-transformers",
         "apache-2.0",
     )
+    assert bge.base_models == []  # BGE-m3-ko declares no base model
     assert bge.languages == ["ko", "en"]
-    assert bge.datasets == ["nlpai-lab/ko-triplet-v1.0"]
-    assert bge.base_models == ["BAAI/bge-m3"]
-    assert bge.parameters == 567754752
-    assert "sentence-transformers" in bge.tags
-    assert (bge.gated, bge.private, bge.disabled) == ("", False, False)
-    assert len(bge.sha) == 40
-    assert bge.synced_at is not None and bge.sync_error == ""
-    [result] = bge.eval_results.all()
-    assert (result.task_type, result.dataset_name, result.dataset_split) == (
-        "Retrieval",
-        "MTEB Ko-Retrieval (한국어 검색)",
-        "test",
-    )
-    assert (result.metric_name, result.metric_value, result.verified) == ("NDCG@10", 0.7431, False)
+    assert len(bge.sha) == 40 and bge.hub_object_id == "66e907f0a8c3b2d1e4f56a17"
+    assert bge.eval_results.count() == 30  # its sentence-transformers model-index, dataset "Unknown"
     [snapshot] = bge.snapshots.all()
-    assert (snapshot.date, snapshot.downloads, snapshot.likes) == (timezone.localdate(), 1234, 42)
+    assert (snapshot.date, snapshot.downloads, snapshot.likes) == (timezone.localdate(), 18342, 44)
+
+    reranker = card(RERANKER)
+    assert reranker.pipeline_tag == "text-ranking"
+    assert reranker.base_models == ["BAAI/bge-reranker-v2-m3"]  # from the base_model: tags / the list in cardData
+    assert reranker.eval_results.count() == 0
+    assert card(SNOWFLAKE).eval_results.count() == 0 and card(SNOWFLAKE).base_models
 
 
 def test_sync_never_touches_what_the_owner_wrote(api, cards):
-    before = card(REPOS[0])
+    before = card(BGE)
     sync(api)
-    after = card(REPOS[0])
+    after = card(BGE)
     assert (after.title, after.description, after.updated_at) == (before.title, before.description, before.updated_at)
 
 
-def test_gated_and_private_states_are_recorded(hub, api, cards):
-    hub.update(REPOS[0], gated="manual")
-    sync(api)
-    assert card(REPOS[0]).gated == "manual"
+def test_a_gated_model_syncs_normally_and_shows_its_mark(hub, api, cards):
+    hub.update(RERANKER, gated="manual")
+    report = sync(api)
+    assert report.exit_code == 0
+    reranker = card(RERANKER)
+    assert reranker.gated == "manual" and reranker.sync_error_kind == "" and reranker.downloads == 4312
 
 
-def test_second_sync_with_no_change_reports_unchanged(api, cards):
+def test_second_sync_with_no_change_reports_unchanged_and_rewrites_nothing(hub, api, cards):
     sync(api)
-    before = list(ModelCard.objects.values(*hub_module.HUB_FIELDS))
+    before = list(ModelCard.objects.values())
+    ids = list(card(BGE).eval_results.values_list("pk", flat=True))
     report = sync(api)
     assert (report.count("updated"), report.count("unchanged"), len(report.failed)) == (0, 3, 0)
-    assert list(ModelCard.objects.values(*hub_module.HUB_FIELDS)) == before
+    after = list(ModelCard.objects.values())
+    for row in before + after:
+        row.pop("synced_at")
+    assert after == before
+    assert list(card(BGE).eval_results.values_list("pk", flat=True)) == ids
     assert HubSnapshot.objects.count() == 3  # still one per card per day
     assert report.summary().startswith("synced 0, unchanged 3, failed 0 in ")
 
 
 def test_a_change_on_the_hub_is_reported_and_today_snapshot_follows(hub, api, cards):
     sync(api)
-    hub.update(REPOS[1], likes=50, downloads=2000)
+    hub.update(RERANKER, likes=50, downloads=2000)
     report = sync(api)
     [changed] = [result for result in report.results if result.status == "updated"]
-    assert changed.repo_id == REPOS[1]
-    assert set(changed.changed) == {"likes", "downloads"}
-    snapshot = HubSnapshot.objects.get(card__repo_id=REPOS[1])
+    assert changed.repo_id == RERANKER and set(changed.changed) == {"likes", "downloads"}
+    snapshot = HubSnapshot.objects.get(card__repo_id=RERANKER)
     assert (snapshot.likes, snapshot.downloads) == (50, 2000)
 
 
 def test_korean_card_data_round_trips(hub, api, cards):
-    hub.update(REPOS[0], cardData={**hub_model(REPOS[0])["cardData"], "datasets": ["한국어/데이터셋"]})
+    bge = next(model for model in seed_models() if model["id"] == BGE)
+    hub.update(BGE, cardData={**bge["cardData"], "datasets": ["한국어/데이터셋"]})
     sync(api)
-    assert card(REPOS[0]).datasets == ["한국어/데이터셋"]
+    assert card(BGE).datasets == ["한국어/데이터셋"]
 
 
-# ---- efficient at any number of cards ----
+def test_eval_results_are_read_too(hub, api, cards):
+    hle = {"dataset": {"id": "cais/hle", "task_id": "default"}, "value": 20.9}
+    gpqa = {
+        "dataset": {"id": "Idavidrein/gpqa", "task_id": "gpqa_diamond"},
+        "value": 0.412,
+        "source": {"url": "https://example.org/logs", "name": "Eval logs"},
+        "verifyToken": "x",
+    }
+    entries = [
+        {"filename": ".eval_results/hle.yaml", "data": hle},
+        {"filename": ".eval_results/bad.yaml", "error": "Invalid schema"},
+        gpqa,
+    ]
+    hub.update(SNOWFLAKE, evalResults=entries)
+    report = sync(api)
+    rows = list(
+        card(SNOWFLAKE).eval_results.order_by("position").values_list("dataset_name", "metric_value", "verified")
+    )
+    assert rows == [("cais/hle", 20.9, False), ("Idavidrein/gpqa", 0.412, True)]
+    [result] = [r for r in report.results if r.repo_id == SNOWFLAKE]
+    assert result.warnings == ["evaluation results: skipped 1 unreadable .eval_results entries"]
+
+
+# ---- requests that fit the quota ----
 
 
 def test_one_paginated_listing_per_author_covers_every_card(hub, api):
-    hub.page_size = 100
     repos = [f"prolific/model-{i:03d}" for i in range(250)]
     hub.add(*[hub_model(repo) for repo in repos])
     for repo in repos:
         make_card(repo)
-    make_card(REPOS[0])
+    make_card(BGE)
     hub.reset_requests()
     report = sync(api)
     assert report.exit_code == 0 and report.count("updated") == 251
-    # prolific: 3 pages of 100; dragonkue: 1 page. No per-card model_info.
-    assert hub.count("/api/models") == 4
+    assert hub.count() == 4  # prolific: 3 pages of 100; dragonkue: 1 page. No per-card model_info.
     assert report.requests == 4
-    assert not [r for r in hub.requests if r.path.startswith("/api/models/")]
+    hub.reset_requests()
+    assert sync(api).count("unchanged") == 251 and hub.count() == 4
 
 
-def test_model_info_only_for_cards_the_listing_missed(hub, api, cards):
-    hub.script("list:dragonkue", bare_not_found())
+def test_model_info_only_for_cards_the_listing_does_not_contain(hub, api, cards):
+    hub.remove(SNOWFLAKE)
+    hub.add(hub_model(SNOWFLAKE, author="elsewhere"))  # asked by id, but its author's listing misses it
     hub.reset_requests()
     report = sync(api)
     assert report.exit_code == 0
-    assert sorted(r.path for r in hub.requests if r.path.startswith("/api/models/")) == sorted(
-        f"/api/models/{repo}" for repo in REPOS
-    )
+    [info] = [r for r in hub.requests if r.path.startswith("/api/models/")]
+    assert info.path == f"/api/models/{SNOWFLAKE}"
+    assert set(info.query["expand"]) == set(hub_module.DETAIL_EXPAND)  # baseModels: accepted there
+    assert card(SNOWFLAKE).base_models == ["BAAI/bge-m3"]
 
 
-# ---- failures keep what was there ----
-
-
-@pytest.mark.parametrize(
-    ("scripted", "kind"),
-    [
-        (not_found, "not_found"),
-        (gated, "gated"),
-        (unauthorized, "unauthorized"),
-        (malformed_json, "invalid_response"),
-        (bare_not_found, "not_found"),
-    ],
-)
-def test_a_failing_card_keeps_its_numbers_and_records_why(hub, api, cards, scripted, kind):
-    sync(api)
-    hub.update(REPOS[0], likes=999)  # would change, but the card will fail
-    hub.update(REPOS[1], likes=77)
-    hub.remove(REPOS[0])  # not in the listing any more: asked for by model_info, which fails
-    hub.add(hub_model(REPOS[0], author="someone-else", likes=999))
-    hub.script(REPOS[0], *[scripted()] * 4)
+def test_a_failed_listing_fails_its_cards_without_asking_each(hub, api, cards):
+    hub.script("list:dragonkue", *[server_error(503)] * hub_module.MAX_ATTEMPTS)
+    hub.reset_requests()
     report = sync(api)
     assert report.exit_code == 1
-    [failed] = report.failed
-    assert (failed.repo_id, failed.error_kind) == (REPOS[0], kind)
-    failing = card(REPOS[0])
-    assert failing.likes == 42 and failing.eval_results.count() == 1  # previous statistics kept
-    assert failing.sync_error_kind == kind and failing.sync_error
-    assert card(REPOS[1]).likes == 77  # the others went on
+    assert {r.error_kind for r in report.failed} == {"server_error"} and len(report.failed) == 3
+    assert hub.count() == hub_module.MAX_ATTEMPTS  # the listing's tries, no model_info per card
 
 
-def test_a_card_that_recovers_clears_its_error(hub, api, cards):
-    hub.remove(REPOS[0])
-    sync(api)
-    assert card(REPOS[0]).sync_error_kind == "not_found"
-    hub.add(hub_model(REPOS[0]))
-    report = sync(api)
-    assert report.exit_code == 0
-    assert card(REPOS[0]).sync_error_kind == ""
+def test_the_client_slows_down_before_the_quota_runs_out(fake_time):
+    repos = [f"author-{i:02d}/model" for i in range(30)]  # 30 authors: 30 listings
+    with FakeHub([hub_model(repo) for repo in repos], quota=20, window=300, clock=fake_time.read) as hub:
+        for repo in repos:
+            make_card(repo)
+        report = sync(HfApi(endpoint=hub.url, token=False), fake_time, timeout=3600)
+    assert report.exit_code == 0 and report.count("updated") == 30
+    assert len(fake_time.sleeps) == 1 and fake_time.sleeps[0] > 0  # waited for the next window, once
+    assert report.quota_wait == fake_time.sleeps[0]
+    assert "waited" in report.summary()
+
+
+def test_a_quota_that_would_outlast_the_timeout_fails_fast(fake_time):
+    repos = [f"author-{i:02d}/model" for i in range(30)]
+    with FakeHub([hub_model(repo) for repo in repos], quota=20, window=300, clock=fake_time.read) as hub:
+        for repo in repos:
+            make_card(repo)
+        report = sync(HfApi(endpoint=hub.url, token=False), fake_time, timeout=60)
+    assert fake_time.sleeps == []
+    assert report.count("updated") >= 15
+    assert {r.error_kind for r in report.failed} == {"rate_limited"}
+    assert "quota" in report.failed[0].error
+
+
+# ---- how the real Hub says no ----
 
 
 def _off_listing(hub, repo_id):
@@ -230,25 +265,92 @@ def _off_listing(hub, repo_id):
     hub.add(hub_model(repo_id, author="elsewhere"))
 
 
+def test_a_missing_repo_asked_anonymously_is_not_found_or_private(hub, api, cards):
+    sync(api)
+    hub.remove(SNOWFLAKE)
+    report = sync(api)
+    [failed] = report.failed
+    assert failed.error_kind == "not_found" and "or private: set HF_TOKEN" in failed.error
+    snowflake = card(SNOWFLAKE)
+    assert snowflake.downloads == 2171 and snowflake.sync_error_kind == "not_found"  # previous numbers kept
+
+
+def test_a_missing_repo_with_a_token_is_not_found(hub, cards):
+    hub.remove(SNOWFLAKE)
+    report = sync(HfApi(endpoint=hub.url, token="hf_valid"))
+    [failed] = report.failed
+    assert failed.error_kind == "not_found" and "HF_TOKEN" not in failed.error
+
+
+def test_a_refused_token_is_named_and_ends_the_run(hub, cards):
+    report = sync(HfApi(endpoint=hub.url, token="hf_revoked"))
+    assert report.exit_code == 2 and "HF_TOKEN" in report.fatal
+    assert {r.error_kind for r in report.failed} == {"token_rejected"}
+    assert hub.count() == 1  # the listing said it; no card asked again
+
+
+def test_a_disabled_repo_is_named(hub, api, cards):
+    _off_listing(hub, SNOWFLAKE)
+    hub.script(SNOWFLAKE, disabled())
+    [failed] = sync(api).failed
+    assert failed.error_kind == "disabled" and "disabled on the Hub" in failed.error
+
+
+@pytest.mark.parametrize(
+    ("scripted", "kind"),
+    [(malformed_json, "invalid_response"), (bare_not_found, "not_found"), (truncated, "invalid_response")],
+)
+def test_a_failing_card_keeps_its_numbers_and_records_why(hub, api, cards, scripted, kind):
+    sync(api)
+    hub.update(RERANKER, likes=77)
+    _off_listing(hub, BGE)
+    hub.script(BGE, *[scripted()] * hub_module.MAX_ATTEMPTS)
+    report = sync(api)
+    assert report.exit_code == 1
+    [failed] = report.failed
+    assert (failed.repo_id, failed.error_kind) == (BGE, kind)
+    failing = card(BGE)
+    assert failing.likes == 44 and failing.eval_results.count() == 30  # previous statistics kept
+    assert failing.sync_error_kind == kind and failing.sync_error
+    assert card(RERANKER).likes == 77  # the others went on
+
+
+def test_a_cut_off_answer_is_retried(hub, api, cards, fake_time):
+    _off_listing(hub, BGE)
+    hub.script(BGE, truncated())
+    report = sync(api, fake_time)
+    assert report.exit_code == 0 and fake_time.sleeps == [1.0]
+
+
+def test_a_card_that_recovers_clears_its_error(hub, api, cards):
+    _off_listing(hub, BGE)
+    hub.remove(BGE)
+    sync(api)
+    assert card(BGE).sync_error_kind == "not_found"
+    hub.add(next(model for model in seed_models() if model["id"] == BGE))
+    assert sync(api).exit_code == 0
+    assert card(BGE).sync_error_kind == ""
+
+
 def test_429_is_retried_after_the_time_the_hub_asks(hub, api, cards, fake_time):
-    _off_listing(hub, REPOS[0])
-    hub.script(REPOS[0], rate_limited(retry_after=7))
+    _off_listing(hub, BGE)
+    hub.script(BGE, rate_limited(retry_after=7))
     report = sync(api, fake_time)
     assert report.exit_code == 0
-    assert fake_time.sleeps == [7.0]
+    assert fake_time.sleeps == [8.0]  # the window's reset (t=7) and a second for the new window to open
 
 
 def test_5xx_is_retried_with_backoff_then_succeeds(hub, api, cards, fake_time):
-    _off_listing(hub, REPOS[0])
-    hub.script(REPOS[0], server_error(500), server_error(503))
+    _off_listing(hub, BGE)
+    hub.script(BGE, server_error(500), server_error(503))
     report = sync(api, fake_time)
     assert report.exit_code == 0
     assert fake_time.sleeps == [1.0, 2.0]
 
 
 def test_retries_are_bounded(hub, api, cards, fake_time):
-    _off_listing(hub, REPOS[0])
-    hub.script(REPOS[0], *[server_error(502)] * 10)
+    _off_listing(hub, BGE)
+    hub.script(BGE, *[server_error(502)] * 10)
     report = sync(api, fake_time)
     assert [r.error_kind for r in report.failed] == ["server_error"]
     assert len(fake_time.sleeps) == hub_module.MAX_ATTEMPTS - 1
@@ -256,18 +358,34 @@ def test_retries_are_bounded(hub, api, cards, fake_time):
 
 def test_a_slow_answer_times_out_and_is_retried(hub, api, cards, settings):
     settings.HUB_REQUEST_TIMEOUT = 0.3
-    _off_listing(hub, REPOS[0])
-    hub.script(REPOS[0], slow(2))
-    report = sync(api)
-    assert report.exit_code == 0
-    hub.script(REPOS[0], *[slow(2)] * hub_module.MAX_ATTEMPTS)
-    report = sync(api)
-    assert [r.error_kind for r in report.failed] == ["timeout"]
+    _off_listing(hub, BGE)
+    hub.script(BGE, slow(2))
+    assert sync(api).exit_code == 0
+    hub.script(BGE, *[slow(2)] * hub_module.MAX_ATTEMPTS)
+    assert [r.error_kind for r in sync(api).failed] == ["timeout"]
+
+
+def test_a_hanging_listing_is_cut_by_the_request_timeout(hub, api, cards, settings):
+    # huggingface_hub's own pagination sends timeout=None; every request here has one.
+    settings.HUB_REQUEST_TIMEOUT = 0.3
+    hub.script("list:dragonkue", *[slow(30)] * hub_module.MAX_ATTEMPTS)
+    started = datetime.now()
+    report = sync_cards(api=api, timeout=30)
+    assert (datetime.now() - started).total_seconds() < 10
+    assert {r.error_kind for r in report.failed} == {"timeout"}
+
+
+def test_the_deadline_cuts_a_request_and_is_named_so(hub, api, cards):
+    hub.script("list:dragonkue", slow(30))
+    started = datetime.now()
+    report = sync_cards(api=api, timeout=2)
+    assert (datetime.now() - started).total_seconds() < 6
+    assert {r.error_kind for r in report.failed} == {"deadline"}
 
 
 def test_a_wait_past_the_deadline_fails_fast(hub, api, cards, fake_time):
-    _off_listing(hub, REPOS[0])
-    hub.script(REPOS[0], rate_limited(retry_after=600))
+    _off_listing(hub, BGE)
+    hub.script(BGE, rate_limited(retry_after=600))
     report = sync(api, fake_time, timeout=60)
     assert fake_time.sleeps == []
     [failed] = report.failed
@@ -277,14 +395,12 @@ def test_a_wait_past_the_deadline_fails_fast(hub, api, cards, fake_time):
 def test_the_whole_run_is_bounded_by_its_timeout(hub, api, cards):
     for repo in REPOS:
         _off_listing(hub, repo)
-    slow_hub = FakeTime(tick=4.0)  # every step takes 4 s of (fake) time
-    report = sync(api, slow_hub, timeout=15)
+    slow_hub = FakeTime(tick=4.0)  # every look at the clock takes 4 s of (fake) time
+    report = sync(api, slow_hub, timeout=25)
     assert report.exit_code == 1
-    statuses = [(r.repo_id, r.status, r.error_kind) for r in report.results]
-    assert statuses[0] == (REPOS[0], "updated", "")
-    assert [kind for _, _, kind in statuses[1:]] == ["deadline", "deadline"]
-    assert card(REPOS[2]).sync_error_kind == "deadline"
-    assert card(REPOS[0]).downloads == 1234
+    kinds = [result.error_kind for result in report.results]
+    assert kinds[0] == "" and "deadline" in kinds
+    assert all(kind == "deadline" for kind in kinds[kinds.index("deadline") :])
 
 
 def test_a_crash_half_way_leaves_each_card_fully_old_or_fully_new(api, cards, monkeypatch):
@@ -301,33 +417,76 @@ def test_a_crash_half_way_leaves_each_card_fully_old_or_fully_new(api, cards, mo
     with pytest.raises(RuntimeError):
         sync(api)
     done, crashed, untouched = (card(repo) for repo in REPOS)
-    assert done.downloads == 1234 and done.eval_results.count() == 1
+    assert done.downloads == 18342 and done.eval_results.count() == 30
     assert crashed.downloads is None and crashed.eval_results.count() == 0 and crashed.synced_at is None
     assert untouched.downloads is None
+
+
+# ---- renamed repos ----
+
+
+def test_a_renamed_repo_is_followed_through_the_listing(hub, api, cards):
+    sync(api)
+    history = list(card(RERANKER).snapshots.values_list("pk", flat=True))
+    hub.rename(RERANKER, "dragonkue/bge-reranker-v2-m3-ko-v2")
+    hub.reset_requests()
+    report = sync(api)
+    assert report.exit_code == 0 and hub.count() == 1  # matched by the Hub's object id, no extra request
+    renamed = ModelCard.objects.get(repo_id="dragonkue/bge-reranker-v2-m3-ko-v2")
+    assert renamed.title == f"My {RERANKER}"
+    assert list(renamed.snapshots.values_list("pk", flat=True)) == history
+
+
+def test_a_renamed_repo_is_followed_through_the_redirect(hub, api, cards):
+    # Never synced, so no object id yet: the card is asked by its old id, and the Hub redirects.
+    hub.rename(SNOWFLAKE, "someone-else/snowflake-ko")
+    report = sync(api)
+    assert report.exit_code == 0
+    assert ModelCard.objects.filter(repo_id="someone-else/snowflake-ko", downloads=2171).exists()
+
+
+def test_discover_does_not_draft_a_renamed_repo_twice(hub, api, cards):
+    make_profile(hub_username="dragonkue")
+    sync(api)
+    hub.rename(RERANKER, "dragonkue/reranker-ko")
+    report = sync(api, discover=True)
+    assert report.count("created") == 2  # the two models the seed page does not show, not the renamed one
+    assert not ModelCard.objects.filter(repo_id__iexact=RERANKER).exists()
+    assert ModelCard.objects.filter(repo_id="dragonkue/reranker-ko").count() == 1
 
 
 # ---- discovery ----
 
 
-def test_discover_creates_drafts_for_the_owners_new_models(hub, api, cards):
+def test_discover_drafts_the_two_models_the_seed_page_does_not_show(hub, api, cards):
     make_profile(hub_username="dragonkue")
-    hub.add(hub_model("dragonkue/brand-new-model", likes=3))
     report = sync(api, discover=True)
-    assert report.count("created") == 1
-    draft = card("dragonkue/brand-new-model")
-    assert not draft.is_published and draft.likes == 3 and draft.title == "brand-new-model"
+    assert report.exit_code == 0 and report.count("created") == 2
+    drafts = ModelCard.objects.filter(is_published=False).order_by("repo_id")
+    assert [d.repo_id for d in drafts] == [
+        "dragonkue/multilingual-e5-small-ko",
+        "dragonkue/multilingual-e5-small-ko-v2",
+    ]
+    assert drafts[0].likes == 12 and drafts[0].title == "multilingual-e5-small-ko"
     assert sync(api, discover=True).count("created") == 0
 
 
 def test_dry_run_writes_nothing(hub, api, cards):
     make_profile(hub_username="dragonkue")
-    hub.add(hub_model("dragonkue/brand-new-model"))
     report = sync(api, dry_run=True, discover=True)
-    assert report.count("updated") == 3 and report.count("created") == 1
+    assert report.count("updated") == 3 and report.count("created") == 2
     assert "downloads" in report.results[0].changed
     assert not ModelCard.objects.filter(synced_at__isnull=False).exists()
-    assert not ModelCard.objects.filter(repo_id="dragonkue/brand-new-model").exists()
-    assert report.summary().startswith("dry run: would sync 4, unchanged 0, failed 0")
+    assert ModelCard.objects.count() == 3
+    assert report.summary().startswith("dry run: would sync 5, unchanged 0, failed 0")
+
+
+def test_snapshots_make_history_one_per_day(api, cards, monkeypatch):
+    real_now = timezone.now()
+    for days_ago in (2, 1, 0):
+        monkeypatch.setattr(timezone, "now", lambda days_ago=days_ago: real_now - timedelta(days=days_ago))
+        sync(api)
+    assert HubSnapshot.objects.filter(card__repo_id=BGE).count() == 3
 
 
 # ---- the command ----
@@ -342,8 +501,6 @@ def hub_endpoint(hub, monkeypatch):
 
 def run_command(*args):
     """Call sync_hub as cron would; returns (exit code, stdout, stderr)."""
-    from io import StringIO
-
     out, err = StringIO(), StringIO()
     with pytest.raises(SystemExit) as exit_:
         call_command("sync_hub", *args, stdout=out, stderr=err)
@@ -357,19 +514,25 @@ def test_command_exit_0_and_one_summary_line(hub_endpoint, cards):
     assert line.startswith("sync_hub: synced 3, unchanged 0, failed 0 in ")
 
 
+def test_command_discover_on_the_seed_exits_0_and_drafts_two(hub_endpoint, cards):
+    make_profile(hub_username="dragonkue")
+    code, out, err = run_command("--discover")
+    assert code == 0, err
+    assert "synced 5, unchanged 0, failed 0 (discovered 2)" in out and ", 1 requests" in out
+
+
 def test_command_exit_1_names_each_failed_card(hub_endpoint, cards):
-    _off_listing(hub_endpoint, REPOS[2])
-    hub_endpoint.script(REPOS[2], not_found())
+    hub_endpoint.remove(SNOWFLAKE)
     code, out, err = run_command()
     assert code == 1
-    assert f"FAILED {REPOS[2]}: not found on the Hub" in err
+    assert f"FAILED {SNOWFLAKE}: not found on the Hub (or private: set HF_TOKEN)" in err
     assert "synced 2, unchanged 0, failed 1" in out
 
 
 def test_command_verbose_and_json(hub_endpoint, cards):
-    code, out, _ = run_command("-v", "2", "--only", REPOS[0])
+    code, out, _ = run_command("-v", "2", "--only", BGE)
     assert code == 0
-    assert f"updated   {REPOS[0]} (downloads," in out
+    assert f"updated   {BGE} (downloads," in out
     code, out, _ = run_command("--json")
     report = json.loads(out)
     assert report["exit_code"] == 0 and report["requests"] == 1
@@ -389,13 +552,13 @@ def test_command_exit_2_on_bad_arguments(hub_endpoint, cards, args, message):
 
 def test_command_exit_2_when_the_hub_cannot_be_reached(cards, monkeypatch):
     monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
-    monkeypatch.setattr(huggingface_hub.utils._http.time, "sleep", lambda seconds: None)  # the listing's own backoff
+    monkeypatch.setattr("models_showcase.hub.client.time.sleep", lambda seconds: None)
     code, out, _ = run_command("--timeout", "20")
     assert code == 2
     assert "could not be reached" in out
-    assert card(REPOS[0]).sync_error_kind == "network"
-    # the listing (one request and huggingface_hub's 5 retries), then nothing more per card
-    assert json.loads(run_command("--json")[1])["requests"] == 6
+    assert card(BGE).sync_error_kind == "network"
+    # the listing's tries, then nothing more per card
+    assert json.loads(run_command("--json")[1])["requests"] == hub_module.MAX_ATTEMPTS
 
 
 def test_overlapping_run_is_refused(hub_endpoint, cards, tmp_path, settings):
@@ -419,6 +582,21 @@ def test_help_documents_the_exit_codes(capsys):
     assert "0  every card synced" in text and "2  could not run" in text and "HF_TOKEN" in text
 
 
+def test_a_terminal_gets_a_progress_line(hub_endpoint, cards, monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    code, out, _ = run_command()
+    assert code == 0
+    assert f"[3/3] {SNOWFLAKE}: updated" in terminal.getvalue()
+    assert "synced 3" in out
+
+
 # ---- the admin action ----
 
 
@@ -432,30 +610,7 @@ def test_admin_action_syncs_the_selected_cards(hub_endpoint, cards, staff_client
         follow=True,
     )
     assert "Hub sync: synced 2, unchanged 0, failed 0" in response.content.decode()
-    assert card(REPOS[0]).downloads == 1234
-    assert card(REPOS[2]).downloads is None
+    assert card(BGE).downloads == 18342
+    assert card(SNOWFLAKE).downloads is None
     page = staff_client.get(reverse("admin:models_showcase_modelcard_changelist"), {"sync": "ok"}).content.decode()
-    assert "1.2k" in page and REPOS[0] in page and REPOS[2] not in page
-
-
-def test_snapshots_make_history_one_per_day(api, cards, monkeypatch):
-    real_now = timezone.now()
-    for days_ago in (2, 1, 0):
-        monkeypatch.setattr(hub_module.timezone, "now", lambda days_ago=days_ago: real_now - timedelta(days=days_ago))
-        sync(api)
-    assert HubSnapshot.objects.filter(card__repo_id=REPOS[0]).count() == 3
-
-
-def test_a_terminal_gets_a_progress_line(hub_endpoint, cards, monkeypatch):
-    import io
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    terminal = Terminal()
-    monkeypatch.setattr("sys.stderr", terminal)
-    code, out, _ = run_command()
-    assert code == 0
-    assert f"[3/3] {REPOS[2]}: updated" in terminal.getvalue()
-    assert "synced 3" in out
+    assert "18.3k" in page and BGE in page and SNOWFLAKE not in page

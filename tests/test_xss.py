@@ -19,6 +19,7 @@ from django.utils.html import escape
 
 from contributions.models import Contribution, ContributionGroup
 from models_showcase.models import Badge, EvalResult, ModelCard
+from models_showcase.rendering import refresh_card_html
 from portfolio.markdown import render_markdown
 from portfolio.models import Profile, ProfileLink
 from tests.builders import make_badge, make_card, make_contribution, make_group, make_profile
@@ -393,6 +394,8 @@ EVAL_TEXT_FIELDS = [
     ("dataset_name", "[evd]"),
     ("dataset_split", "[evs]"),
     ("metric_name", "[evm]"),
+    ("dataset_config", "[evc]"),
+    ("source_name", "[evn]"),
 ]
 
 
@@ -413,7 +416,10 @@ def test_hub_metadata_is_escaped_on_the_model_page(client, payload):
         **{field: [value] for field, value in shown.items() if field in dict(HUB_LIST_FIELDS)},
     )
     evaluation = {field: plain_value(EvalResult, field, marker, payload) for field, marker in EVAL_TEXT_FIELDS}
-    EvalResult.objects.create(card=card, metric_value=0.5, **evaluation)
+    result = EvalResult.objects.create(card=card, metric_value=0.5, source_url="https://example.com/", **evaluation)
+    # The owner's headline repeats the result's words on the stored home-page card.
+    ModelCard.objects.filter(pk=card.pk).update(headline_metric=result)
+    refresh_card_html([card.pk])
 
     page = get_page(client, card.get_absolute_url())
     assert_no_executable_markup(page, whole_page=True)
@@ -421,6 +427,10 @@ def test_hub_metadata_is_escaped_on_the_model_page(client, payload):
         assert escape(value) in page, f"{field} not shown escaped: {value!r}"
         if escape(value) != value:
             assert value not in page, f"{field} shown unescaped: {value!r}"
+    home = get_page(client, reverse("portfolio:home"))
+    assert_no_executable_markup(home, whole_page=True)
+    for field in ["dataset_name", "metric_name"]:
+        assert escape(evaluation[field]) in home, f"{field} not shown escaped in the headline"
 
 
 # ---- 4. The admin's live preview ----

@@ -9,6 +9,7 @@ from models_showcase.models import EvalResult, HubSnapshot, ModelCard
 from models_showcase.rendering import refresh_card_html
 from portfolio.demo import load_demo
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.test_evals import load_model_index
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,8 +36,9 @@ def seed():
             HubSnapshot.objects.create(
                 card=card, date=today - timedelta(days=days_ago), downloads=9000 + 100 * (30 - days_ago), likes=40
             )
-        EvalResult.objects.create(card=card, task_type="Retrieval", dataset_name="MTEB 한국어", metric_name="NDCG@10",
-                                  metric_value=0.74)  # fmt: skip
+        result = EvalResult.objects.create(card=card, task_type="Retrieval", dataset_name="MTEB 한국어",
+                                           metric_name="NDCG@10", metric_value=0.74, verified=True)  # fmt: skip
+        ModelCard.objects.filter(pk=card.pk).update(headline_metric=result)
     refresh_card_html(ModelCard.objects.values_list("pk", flat=True))  # as sync_hub does after writing
 
 
@@ -173,3 +175,35 @@ def test_last_synced_reads_as_time_ago(open_page, seed):
     assert element.get_attribute("title") == element.get_attribute("datetime")[:10]
     text = element.inner_text()
     assert text in {"now", "지금"} or text.endswith(("ago", "전")), text
+
+
+@pytest.fixture
+def mteb_page(seed):
+    """BGE-m3-ko with the 1,424 results of an MTEB model-index."""
+    card = ModelCard.objects.get(repo_id=SEED_CARDS[1])
+    card.eval_results.all().delete()
+    load_model_index(card)
+    return f"/models/{card.repo_id}/"
+
+
+def test_evaluation_results_fold_and_fit_a_phone(open_page, mteb_page):
+    page = open_page(mteb_page, viewport=PHONE, is_mobile=True, has_touch=True)
+    assert page.locator("details.evals__dataset").count() == 22
+    assert page.locator("details[open]").count() == 0
+    assert not page.locator(".evals__metrics").first.is_visible()
+    heights = page.evaluate("[...document.querySelectorAll('summary')].map(s => s.getBoundingClientRect().height)")
+    assert min(heights) >= 44  # each summary is a tap target
+    page.locator("summary").first.click()
+    assert page.locator(".evals__metrics").first.is_visible()
+    # A wide metric table scrolls inside itself; the page never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "phone-evaluation-results")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_evaluation_results_are_accessible_when_open(open_page, axe_source, mteb_page, scheme):
+    page = open_page(mteb_page, bypass_csp=True, color_scheme=scheme)
+    page.evaluate("document.querySelector('details.evals__dataset').open = true")
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => (await axe.run(document)).violations")
+    assert [v["id"] for v in result if v["impact"] in ("serious", "critical")] == []

@@ -76,11 +76,20 @@ class Command(DocumentedExitCodesCommand):
         sys.stderr.flush()
 
     def _print_report(self, report, verbosity: int) -> None:
+        # Every text here that came from the Hub went through clean_text(): no control characters.
         for result in report.results:
             if result.status == Status.FAILED:
                 self.stderr.write(f"FAILED {result.repo_id}: {result.error}")
             elif verbosity >= 2 or (report.dry_run and result.changed):
                 detail = f" ({', '.join(result.changed)})" if result.changed else ""
                 self.stdout.write(f"{result.status:9} {result.repo_id}{detail}")
+            if verbosity >= 2:
+                for warning in result.warnings:
+                    self.stdout.write(f"  warning: {warning}")
+        if verbosity >= 2:
+            for warning in report.warnings:
+                self.stdout.write(f"warning: {warning}")
         line = f"sync_hub: {report.summary()}"
+        if report.warning_count and verbosity < 2:
+            line += " (-v 2 lists the warnings)"
         self.stdout.write(self.style.SUCCESS(line) if report.exit_code == 0 else self.style.WARNING(line))

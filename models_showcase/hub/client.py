@@ -1,0 +1,332 @@
+"""Requests to the Hub: what is asked, with which timeout, how often, and what a failure means.
+
+Built on huggingface_hub's own request parts: its shared HTTP session, `build_hf_headers`
+(token, user agent), `hf_raise_for_status` (the Hub's error codes) and the `Link` pagination
+that `HfApi.list_models` follows. We do not call `HfApi.list_models` / `HfApi.model_info`
+themselves, because they turn every answer into `ModelInfo(**item)` at once, and that
+parser raises on metadata the Hub accepts (a model-index `source` without `url`, an
+`evalResults` entry without `dataset.id`, ...): one such model stops a whole listing
+part-way. Here each answer stays raw JSON, and `mapping.py` reads it item by item.
+
+What this module adds to the library:
+- every request has a timeout, never past the run's deadline, and no request starts when
+  too little time is left for it to finish (the library's pagination sends `timeout=None`);
+- retries of our own, bounded and deadline-aware (the library retries a listing page up to
+  5 times and sleeps as long as a 429 says, uncapped);
+- the `RateLimit` header, sent on every answer, is read each time, and the client waits for
+  the next window *before* the quota runs out rather than after a 429.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx2
+from huggingface_hub import HfApi, set_client_factory
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, parse_ratelimit_headers
+
+# The library's own factory (private module, stable since 1.0): we keep its event hooks
+# (offline mode, request ids) and only add a request counter.
+from huggingface_hub.utils._http import default_client_factory
+
+from models_showcase.models import SyncErrorKind
+
+logger = logging.getLogger(__name__)
+
+# What the listing (`GET /api/models?author=...`) accepts, from list_models' docstring: the Hub
+# answers 400 to anything else, `baseModels`, `childrenModelCount` and `usedStorage` included.
+# It says everything a card stores: base models come from the `base_model:` tags and cardData.
+LIST_EXPAND = [
+    "author", "cardData", "createdAt", "disabled", "downloads", "downloadsAllTime", "evalResults", "gated",
+    "lastModified", "library_name", "likes", "model-index", "pipeline_tag", "private", "safetensors", "sha",
+    "tags", "trendingScore",
+]  # fmt: skip
+
+# `GET /api/models/{id}` accepts more (ExpandModelProperty_T); only asked for cards the listing missed.
+DETAIL_EXPAND = [*LIST_EXPAND, "baseModels"]
+
+MAX_ATTEMPTS = 4  # per request: the first try and three retries
+BACKOFF_BASE = 1.0
+BACKOFF_MAX = 30.0
+# No request starts with less time than this left before the run's deadline: it could not finish.
+MIN_REQUEST_SECONDS = 1.0
+# Requests kept back from the Hub's quota (per 5-minute window), for the owner's browser and
+# other tools on the same address or token. Reaching it means waiting for the next window.
+QUOTA_RESERVE = 10
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str, limit: int = 200) -> str:
+    """A string from outside, made safe to print on a terminal or store: no control characters, bounded."""
+    text = _CONTROL.sub("", value).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SyncError(Exception):
+    """One card (or listing) could not be fetched; `kind` is a SyncErrorKind value."""
+
+    def __init__(self, kind: str, message: str, *, retryable: bool = False):
+        super().__init__(message)
+        self.kind = kind
+        self.retryable = retryable
+
+
+class DeadlineExceeded(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Counting requests (every one the shared session sends, redirects included: the Hub counts them too)
+
+
+class _RequestCounter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def __call__(self, request: httpx2.Request) -> None:
+        with self._lock:
+            self.value += 1
+
+
+request_counter = _RequestCounter()
+_client_lock = threading.Lock()
+_client_installed = False
+
+
+def _ensure_client() -> None:
+    """Install, once, a session factory that counts requests. Timeouts are given per request."""
+    global _client_installed
+    with _client_lock:
+        if _client_installed:
+            return
+
+        def factory() -> httpx2.Client:
+            client = default_client_factory()
+            client.event_hooks["request"].append(request_counter)
+            return client
+
+        set_client_factory(factory)
+        _client_installed = True
+
+
+# ---------------------------------------------------------------------------
+# What a failure means
+
+
+def _hub_message(response: httpx2.Response | None) -> str:
+    if response is None:
+        return ""
+    return clean_text(response.headers.get("x-error-message", ""), 120)
+
+
+def classify(error: BaseException, *, with_token: bool) -> SyncError:
+    """Map what the request raised to a card's error kind and a message an owner can act on.
+
+    As the real Hub answers: a missing *or private* repo asked without a token is a 401 (with
+    a token, a 404 RepoNotFound); a 401 with a token means the token was refused; a 403 on a
+    model's API is a disabled repo (gated models answer 200: gating protects files only).
+    """
+    if isinstance(error, SyncError):
+        return error
+    response = getattr(error, "response", None)
+    status = response.status_code if isinstance(error, HfHubHTTPError) and response is not None else 0
+    if status == 401:
+        if with_token and "invalid credentials" in _hub_message(response).lower():
+            return SyncError(SyncErrorKind.TOKEN_REJECTED, "HF_TOKEN was refused by the Hub (HTTP 401): check it")
+        if with_token:
+            return SyncError(SyncErrorKind.NOT_FOUND, "not found on the Hub, or HF_TOKEN has no access (HTTP 401)")
+        return SyncError(SyncErrorKind.NOT_FOUND, "not found on the Hub (or private: set HF_TOKEN)")
+    if status == 404 or (isinstance(error, RepositoryNotFoundError) and status != 403):
+        return SyncError(SyncErrorKind.NOT_FOUND, "not found on the Hub (renamed, deleted, or private)")
+    if status == 403:
+        return SyncError(SyncErrorKind.DISABLED, "disabled on the Hub (HTTP 403)")
+    if status == 429:
+        return SyncError(SyncErrorKind.RATE_LIMITED, "rate limited by the Hub (HTTP 429)", retryable=True)
+    if status >= 500 or status == 408:
+        return SyncError(SyncErrorKind.SERVER_ERROR, f"Hub server error (HTTP {status})", retryable=True)
+    if status:
+        detail = _hub_message(response)
+        return SyncError(
+            SyncErrorKind.INVALID_RESPONSE,
+            f"the Hub refused the request (HTTP {status}{': ' + detail if detail else ''})",
+        )
+    if isinstance(error, httpx2.TimeoutException):
+        return SyncError(SyncErrorKind.TIMEOUT, "the Hub did not answer in time", retryable=True)
+    if isinstance(error, (httpx2.RemoteProtocolError, httpx2.DecodingError)):
+        # A body shorter than its Content-Length, or undecodable: the Hub was reached.
+        return SyncError(SyncErrorKind.INVALID_RESPONSE, "the Hub's answer was cut off or garbled", retryable=True)
+    if isinstance(error, httpx2.TransportError):
+        return SyncError(SyncErrorKind.NETWORK, f"cannot reach the Hub ({type(error).__name__})", retryable=True)
+    if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+        return SyncError(SyncErrorKind.INVALID_RESPONSE, "unreadable answer from the Hub (not JSON)")
+    return SyncError(SyncErrorKind.INVALID_RESPONSE, f"unreadable answer from the Hub ({type(error).__name__})")
+
+
+def _retry_after(response: httpx2.Response | None) -> float | None:
+    """Seconds the Hub asked us to wait, from `RateLimit` (r=0) or `Retry-After`."""
+    if response is None:
+        return None
+    info = parse_ratelimit_headers(response.headers)
+    if info is not None and info.remaining == 0:
+        return float(info.reset_in_seconds) + 1.0  # the new window opens after the reset second
+    value = response.headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else None
+
+
+# ---------------------------------------------------------------------------
+# The quota
+
+
+class Quota:
+    """What the Hub's `RateLimit` header last said: requests left in this window, and when it resets."""
+
+    def __init__(self, clock: Callable[[], float], reserve: int = QUOTA_RESERVE):
+        self.clock = clock
+        self.reserve = reserve
+        self.remaining: int | None = None
+        self.limit: int | None = None
+        self.resets_at = 0.0
+        self.waited = 0.0
+
+    def observe(self, response: httpx2.Response) -> None:
+        try:
+            info = parse_ratelimit_headers(response.headers)
+        except ValueError:  # a garbled header is no reason to fail a card
+            info = None
+        if info is None:
+            return
+        self.remaining = info.remaining
+        self.limit = info.limit
+        self.resets_at = self.clock() + max(0, info.reset_in_seconds)
+
+    def wait_needed(self) -> float:
+        """Seconds to wait before the next request; 0 while the quota (less a reserve) lasts."""
+        if self.remaining is None or self.clock() >= self.resets_at:
+            return 0.0
+        reserve = min(self.reserve, (self.limit or self.reserve * 10) // 10)
+        if self.remaining > reserve:
+            return 0.0
+        return self.resets_at - self.clock() + 1.0
+
+
+# ---------------------------------------------------------------------------
+# The client
+
+
+class HubClient:
+    """Raw JSON from the Hub, with a deadline, bounded retries and the quota in mind."""
+
+    def __init__(
+        self,
+        api: HfApi,
+        *,
+        deadline: float,
+        request_timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        _ensure_client()
+        self.endpoint = api.endpoint.rstrip("/")
+        self.headers = build_hf_headers(
+            token=api.token,
+            library_name=api.library_name,
+            library_version=api.library_version,
+            user_agent=api.user_agent,
+            headers=api.headers,
+        )
+        self.with_token = "authorization" in {name.lower() for name in self.headers}
+        self.deadline = deadline
+        self.request_timeout = request_timeout
+        self.clock = clock
+        self.sleep = sleep
+        self.quota = Quota(clock)
+
+    def remaining(self) -> float:
+        return self.deadline - self.clock()
+
+    def check_deadline(self) -> None:
+        if self.remaining() < MIN_REQUEST_SECONDS:
+            raise DeadlineExceeded
+
+    # The two questions the sync asks
+
+    def list_author(self, author: str) -> Iterator[list[Any]]:
+        """An author's models, page by page (the next page only in the `Link` header)."""
+        url: str | None = f"{self.endpoint}/api/models"
+        params: list[tuple[str, str]] | None = [("author", author), *(("expand", name) for name in LIST_EXPAND)]
+        while url is not None:
+            response = self._get(url, params)
+            items = self._json(response)
+            if not isinstance(items, list):
+                raise SyncError(SyncErrorKind.INVALID_RESPONSE, "unreadable listing from the Hub (not a list)")
+            yield items
+            url, params = response.links.get("next", {}).get("url"), None  # the next URL carries the query
+
+    def model_info(self, repo_id: str) -> dict[str, Any]:
+        """One model; a renamed repo redirects, and then answers with its new id."""
+        response = self._get(f"{self.endpoint}/api/models/{repo_id}", [("expand", name) for name in DETAIL_EXPAND])
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise SyncError(SyncErrorKind.INVALID_RESPONSE, "unreadable answer from the Hub (not an object)")
+        return data
+
+    # One request, as many tries as allowed
+
+    def _json(self, response: httpx2.Response) -> Any:
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise classify(error, with_token=self.with_token) from error
+
+    def _get(self, url: str, params: list[tuple[str, str]] | None) -> httpx2.Response:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            self._wait_for_quota()
+            self.check_deadline()
+            # Never past the deadline: a request cut short by it is the deadline, not a slow Hub.
+            timeout = min(self.request_timeout, self.remaining())
+            cut_by_deadline = timeout < self.request_timeout
+            response = None
+            try:
+                response = get_session().get(url, params=params, headers=self.headers, timeout=timeout)
+                self.quota.observe(response)
+                hf_raise_for_status(response)
+                return response
+            except httpx2.TimeoutException as error:
+                if cut_by_deadline:
+                    raise DeadlineExceeded from error
+                failure = classify(error, with_token=self.with_token)
+            except Exception as error:  # classify() decides what each failure means
+                failure = classify(error, with_token=self.with_token)
+            if not failure.retryable or attempt == MAX_ATTEMPTS:
+                raise failure
+            wait = _retry_after(response)
+            if wait is None:
+                wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1))
+            if wait + MIN_REQUEST_SECONDS >= self.remaining():
+                raise SyncError(failure.kind, f"{failure} (asked to wait {wait:.0f} s, past --timeout)")
+            logger.info("%s: %s; retrying in %.1f s", url, failure, wait)
+            self.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait_for_quota(self) -> None:
+        wait = self.quota.wait_needed()
+        if not wait:
+            return
+        if wait + MIN_REQUEST_SECONDS >= self.remaining():
+            raise SyncError(
+                SyncErrorKind.RATE_LIMITED,
+                f"the Hub's request quota is used up until its window resets in {wait:.0f} s, past --timeout",
+            )
+        logger.info("Hub quota nearly used (%s left): waiting %.0f s for the next window", self.quota.remaining, wait)
+        self.quota.waited += wait
+        self.sleep(wait)
+        self.quota.remaining = None  # a new window: the next answer says how much is left
