@@ -2,7 +2,8 @@
 
 - client.py: the requests (huggingface_hub's session, headers and errors; our timeouts,
   retries, deadline and quota pacing) and what a failure means;
-- mapping.py: the Hub's raw JSON, untrusted, read into a card's fields and evaluation rows;
+- mapping.py: the Hub's raw JSON, untrusted, read into a card's fields;
+- eval_rows.py: its model-index and evalResults, read result by result into evaluation rows;
 - writer.py: the database writes (only the Hub's columns; rows updated in place);
 - run.py: one run over the cards, and its report.
 

@@ -194,7 +194,11 @@ class _Run:
         except UnreadableModel as error:
             return self.fail(card, SyncError(SyncErrorKind.INVALID_RESPONSE, f"unreadable answer: {error}"))
         except Exception as error:  # one card failing never stops the others
-            failure = error if isinstance(error, SyncError) else SyncError(SyncErrorKind.INVALID_RESPONSE, str(error))
+            failure = (
+                error
+                if isinstance(error, SyncError)
+                else SyncError(SyncErrorKind.INVALID_RESPONSE, f"unreadable answer ({type(error).__name__})")
+            )
             return self.fail(card, failure)
 
         if model.repo_id.lower() != card.repo_id.lower():

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from models_showcase.hub.client import SyncError
-from models_showcase.hub.mapping import EVAL_FIELDS, EVAL_KEY_FIELDS, HubModel
+from models_showcase.hub.eval_rows import EVAL_FIELDS, EVAL_KEY_FIELDS
+from models_showcase.hub.mapping import HubModel
 from models_showcase.models import EvalResult, HubSnapshot, ModelCard
 from models_showcase.rendering import refresh_card_html
 
