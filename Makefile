@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format lock screenshots
+.PHONY: install messages makemessages run serve test lint format lock screenshots
 
 # Re-installs only when the lock file changes.
 $(VENV)/.installed: requirements.txt
@@ -21,7 +21,17 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: the accessibility tests will be skipped"; fi
 
-install: $(VENV)/.installed node_modules/.installed
+# The Korean and English catalogues (locale/*/LC_MESSAGES/django.po), compiled by gettext's msgfmt.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install gettext (apt-get install gettext, brew install gettext)"; exit 1; }
+	msgfmt --check-format -o $@ $<
+
+messages: $(MO_FILES)
+
+install: $(VENV)/.installed node_modules/.installed messages
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -38,6 +48,7 @@ run: install
 serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py make_renditions
 	$(PY) manage.py render_cards
 	$(VENV)/bin/gunicorn portfolio.wsgi --bind $(HOST):$(PORT) --access-logfile -
 
@@ -51,6 +62,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Collect the translatable strings of our code and templates into the catalogues (then translate, make messages).
+makemessages: install
+	$(PY) manage.py makemessages --locale ko --locale en --no-obsolete --add-location file \
+		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*' --ignore 'artifacts/*' --ignore 'tests/*'
 
 # Re-resolve requirements.in into the pinned requirements.txt.
 lock: install

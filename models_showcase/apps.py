@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ModelsShowcaseConfig(AppConfig):
     name = "models_showcase"
-    verbose_name = "Model cards"
+    verbose_name = _("Model cards")
 
     def ready(self):
         from models_showcase import signals

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
+
 SEPARATOR = " · "
 MAIN_SCORE = "main_score"
 
@@ -64,9 +66,9 @@ def readable_metric(metric_type: str) -> str:
     """`ndcg_at_10` → NDCG@10, `nauc_map_at_1000_diff1` → nAUC MAP@1000 (diff1), `v_measure` → V-measure."""
     text = metric_type.strip()
     if not text:
-        return "Score"
+        return gettext("Score")
     if text.lower() == MAIN_SCORE:
-        return "Main score"
+        return gettext("Main score")
     text = re.sub(r"_at_(\d+)", r"@\1", text)
     text = re.sub(r"(?i)\bv_measure", "v-measure", text)
     words = [word for word in re.split(r"[_\s]+", text) if word]
@@ -98,7 +100,7 @@ def readable_task(task_type: str) -> str:
 
 
 def task_heading(result: Result) -> str:
-    return result.task_name if result.task_name.strip() else readable_task(result.task_type) or "Other results"
+    return result.task_name if result.task_name.strip() else readable_task(result.task_type) or gettext("Other results")
 
 
 def dataset_label(result: Result) -> tuple[str, str]:
@@ -107,7 +109,9 @@ def dataset_label(result: Result) -> tuple[str, str]:
     MTEB names a dataset "MTEB KorSTS (default)" and repeats the config in `config`;
     the name drops that suffix, and the "default" config says nothing worth a word.
     """
-    name = next((text for text in (result.dataset_name, result.dataset_type) if text.strip()), "Unnamed dataset")
+    name = next(
+        (text for text in (result.dataset_name, result.dataset_type) if text.strip()), gettext("Unnamed dataset")
+    )
     config, split = result.dataset_config, result.dataset_split
     if config.strip() and name.endswith(f" ({config})"):
         name = name[: -len(f" ({config})")]

@@ -1,16 +1,21 @@
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from markdownx.models import MarkdownxField
 
 from models_showcase.rendering import refresh_card_html
 from models_showcase.stats import TREND_DAYS, trend
 from portfolio.images import IMAGE_HELP, SanitizedImageField
-from portfolio.markdown import render_markdown
+from portfolio.markdown import render_inline_markdown, render_markdown
 from portfolio.publishing import PublishableQuerySet
 
 
@@ -18,14 +23,16 @@ def validate_hub_model_id(value: str) -> None:
     """A Hub model id: `owner/name`, by the same rules huggingface_hub applies."""
     if value.count("/") != 1:
         raise ValidationError(
-            "Enter the model's Hub id as owner/name, e.g. dragonkue/BGE-m3-ko.", code="invalid_repo_id"
+            _("Enter the model's Hub id as owner/name, e.g. dragonkue/BGE-m3-ko."), code="invalid_repo_id"
         )
     try:
         validate_repo_id(value)
     except HFValidationError:
         raise ValidationError(
-            "%(value)s is not a valid Hub id: use letters, digits, '-', '_' or '.', no '--' or '..', "
-            "each part starting and ending with a letter or digit, at most 96 characters.",
+            _(
+                "%(value)s is not a valid Hub id: use letters, digits, '-', '_' or '.', no '--' or '..', "
+                "each part starting and ending with a letter or digit, at most 96 characters."
+            ),
             code="invalid_repo_id",
             params={"value": value},
         ) from None
@@ -35,24 +42,30 @@ class Badge(models.Model):
     class Color(models.TextChoices):
         # The seed page's colours first. Each maps to a class in static/css/site.css,
         # because the page's CSP allows no inline style attributes.
-        CORAL = "coral", "Coral #ff6b6b"
-        TEAL = "teal", "Teal #4ecdc4"
-        SKY = "sky", "Sky #45b7d1"
-        VIOLET = "violet", "Violet #b39ddb"
-        AMBER = "amber", "Amber #ffd166"
-        GREEN = "green", "Green #8bd17c"
-        PINK = "pink", "Pink #f4a3c0"
-        SLATE = "slate", "Slate #cbd5e1"
+        CORAL = "coral", _("Coral #ff6b6b")
+        TEAL = "teal", _("Teal #4ecdc4")
+        SKY = "sky", _("Sky #45b7d1")
+        VIOLET = "violet", _("Violet #b39ddb")
+        AMBER = "amber", _("Amber #ffd166")
+        GREEN = "green", _("Green #8bd17c")
+        PINK = "pink", _("Pink #f4a3c0")
+        SLATE = "slate", _("Slate #cbd5e1")
 
-    label = models.CharField(max_length=40, unique=True, help_text='Text of the pill, e.g. "SOTA".')
-    emoji = models.CharField(max_length=8, blank=True, help_text='Optional, shown before the label, e.g. "🏆".')
-    color = models.CharField(
-        "colour", max_length=20, choices=Color.choices, default=Color.CORAL, help_text="Background of the pill."
+    label = models.CharField(_("label"), max_length=40, unique=True, help_text=_('Text of the pill, e.g. "SOTA".'))
+    emoji = models.CharField(
+        _("emoji"), max_length=8, blank=True, help_text=_('Optional, shown before the label, e.g. "🏆".')
     )
-    sort_order = models.PositiveSmallIntegerField(default=0, help_text="Badges on a card are shown in this order.")
+    color = models.CharField(
+        _("colour"), max_length=20, choices=Color.choices, default=Color.CORAL, help_text=_("Background of the pill.")
+    )
+    sort_order = models.PositiveSmallIntegerField(
+        _("sort order"), default=0, help_text=_("Badges on a card are shown in this order.")
+    )
 
     class Meta:
         ordering = ["sort_order", "label"]
+        verbose_name = _("badge")
+        verbose_name_plural = _("badges")
 
     def __str__(self):
         return f"{self.emoji} {self.label}".strip()
@@ -76,78 +89,110 @@ class SyncErrorKind(models.TextChoices):
     # As the Hub answers: a missing or private repo asked without a token is a 401, with
     # a token a 404; a 401 with a token means the token itself was refused. Gated models
     # answer normally (gating protects files, not metadata), so they are no error.
-    NOT_FOUND = "not_found", "Not found (or private: set HF_TOKEN)"
-    TOKEN_REJECTED = "token_rejected", "Token rejected: check HF_TOKEN"
-    DISABLED = "disabled", "Disabled on the Hub"
-    RATE_LIMITED = "rate_limited", "Rate limited"
-    SERVER_ERROR = "server_error", "Hub server error"
-    TIMEOUT = "timeout", "Timed out"
-    NETWORK = "network", "Network unreachable"
-    INVALID_RESPONSE = "invalid_response", "Unreadable answer"
-    DEADLINE = "deadline", "Not reached before --timeout"
+    NOT_FOUND = "not_found", _("Not found (or private: set HF_TOKEN)")
+    TOKEN_REJECTED = "token_rejected", _("Token rejected: check HF_TOKEN")
+    DISABLED = "disabled", _("Disabled on the Hub")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
+    SERVER_ERROR = "server_error", _("Hub server error")
+    TIMEOUT = "timeout", _("Timed out")
+    NETWORK = "network", _("Network unreachable")
+    INVALID_RESPONSE = "invalid_response", _("Unreadable answer")
+    DEADLINE = "deadline", _("Not reached before --timeout")
+
+
+# A card's summary, in characters of markdown: a few lines on the card, whatever the grid's width.
+SUMMARY_LENGTH = 300
 
 
 class ModelCard(models.Model):
     repo_id = models.CharField(
-        "Hub id",
+        _("Hub id"),
         max_length=96,
         validators=[validate_hub_model_id],
-        help_text="The model's id on the Hugging Face Hub, owner/name, e.g. dragonkue/BGE-m3-ko.",
+        help_text=_("The model's id on the Hugging Face Hub, owner/name, e.g. dragonkue/BGE-m3-ko."),
     )
     title = models.CharField(
-        max_length=120, blank=True, help_text="Shown as the card's link text. Leave blank to use the model's name."
+        _("title"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown as the card's link text. Leave blank to use the model's name."),
     )
+    # What the card on the home page says; the write-up below is for the model's own page.
+    summary = models.TextField(
+        _("summary"),
+        max_length=SUMMARY_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(SUMMARY_LENGTH)],
+        help_text=_(
+            "Shown on the card on the home page: a sentence or two about what makes the model notable, "
+            "at most 300 characters. Markdown, inline only: **bold**, *italic*, `code`, [links](https://…)."
+        ),
+    )
+    summary_html = models.TextField(_("summary html"), blank=True, editable=False)
     description = MarkdownxField(
-        blank=True, help_text="Markdown, shown on the card. A sentence or two about what makes the model notable."
+        _("write-up"),
+        blank=True,
+        help_text=_("Markdown, shown on the model's own page only: the full write-up, with tables, code and images."),
     )
-    description_html = models.TextField(blank=True, editable=False)
+    description_html = models.TextField(_("description html"), blank=True, editable=False)
     # The card as the home page shows it (models_showcase/rendering.py).
-    card_html = models.TextField(blank=True, editable=False)
+    card_html = models.TextField(_("card html"), blank=True, editable=False)
     badges = models.ManyToManyField(
-        Badge, blank=True, related_name="cards", help_text="Pills shown at the top of the card."
+        Badge,
+        blank=True,
+        related_name="cards",
+        help_text=_("Pills shown at the top of the card."),
+        verbose_name=_("badges"),
     )
     cover_image = SanitizedImageField(
+        _("cover image"),
         upload_to="covers/",
         blank=True,
-        help_text=f"Optional picture at the top of the card. {IMAGE_HELP}",
+        help_text=format_lazy("{} {}", _("Optional picture at the top of the card."), IMAGE_HELP),
     )
-    sort_order = models.PositiveIntegerField(default=0, db_index=True, help_text="Lower numbers come first.")
-    is_published = models.BooleanField("published", default=False, help_text="Only published cards appear on the site.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    sort_order = models.PositiveIntegerField(
+        _("sort order"), default=0, db_index=True, help_text=_("Lower numbers come first.")
+    )
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Only published cards appear on the site.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     # ---- From the Hub: written only by sync_hub (models_showcase/hub/), never edited by hand ----
-    downloads = models.PositiveBigIntegerField("downloads (30 days)", null=True, editable=False)
-    downloads_all_time = models.PositiveBigIntegerField("downloads (all time)", null=True, editable=False)
-    likes = models.PositiveIntegerField(null=True, editable=False)
-    trending_score = models.FloatField(null=True, editable=False)
-    hub_last_modified = models.DateTimeField("last modified on the Hub", null=True, editable=False)
-    hub_created_at = models.DateTimeField("created on the Hub", null=True, editable=False)
-    pipeline_tag = models.CharField(max_length=100, blank=True, editable=False)
-    library_name = models.CharField("library", max_length=100, blank=True, editable=False)
-    license = models.CharField("licence", max_length=100, blank=True, editable=False)
-    languages = models.JSONField(default=list, blank=True, editable=False)
-    datasets = models.JSONField(default=list, blank=True, editable=False)
-    base_models = models.JSONField("base models", default=list, blank=True, editable=False)
-    parameters = models.PositiveBigIntegerField("parameter count", null=True, editable=False)
-    tags = models.JSONField(default=list, blank=True, editable=False)
-    gated = models.CharField(max_length=10, blank=True, editable=False, help_text='"", "auto" or "manual".')
-    private = models.BooleanField(null=True, editable=False)
-    disabled = models.BooleanField(null=True, editable=False)
-    sha = models.CharField("revision", max_length=64, blank=True, editable=False)
+    downloads = models.PositiveBigIntegerField(_("downloads (30 days)"), null=True, editable=False)
+    downloads_all_time = models.PositiveBigIntegerField(_("downloads (all time)"), null=True, editable=False)
+    likes = models.PositiveIntegerField(_("likes"), null=True, editable=False)
+    trending_score = models.FloatField(_("trending score"), null=True, editable=False)
+    hub_last_modified = models.DateTimeField(_("last modified on the Hub"), null=True, editable=False)
+    hub_created_at = models.DateTimeField(_("created on the Hub"), null=True, editable=False)
+    pipeline_tag = models.CharField(_("pipeline tag"), max_length=100, blank=True, editable=False)
+    library_name = models.CharField(_("library"), max_length=100, blank=True, editable=False)
+    license = models.CharField(_("licence"), max_length=100, blank=True, editable=False)
+    languages = models.JSONField(_("languages"), default=list, blank=True, editable=False)
+    datasets = models.JSONField(_("datasets"), default=list, blank=True, editable=False)
+    base_models = models.JSONField(_("base models"), default=list, blank=True, editable=False)
+    parameters = models.PositiveBigIntegerField(_("parameter count"), null=True, editable=False)
+    tags = models.JSONField(_("tags"), default=list, blank=True, editable=False)
+    gated = models.CharField(
+        _("gated"), max_length=10, blank=True, editable=False, help_text=_('"", "auto" or "manual".')
+    )
+    private = models.BooleanField(_("private"), null=True, editable=False)
+    disabled = models.BooleanField(_("disabled"), null=True, editable=False)
+    sha = models.CharField(_("revision"), max_length=64, blank=True, editable=False)
     # The Hub's own object id (`_id`): it survives a rename, so a renamed repo is still this card.
-    hub_object_id = models.CharField("Hub object id", max_length=40, blank=True, editable=False, db_index=True)
+    hub_object_id = models.CharField(_("Hub object id"), max_length=40, blank=True, editable=False, db_index=True)
 
     # ---- The last sync of this card ----
-    synced_at = models.DateTimeField("last synced", null=True, editable=False)
-    sync_error = models.CharField(max_length=300, blank=True, editable=False)
+    synced_at = models.DateTimeField(_("last synced"), null=True, editable=False)
+    sync_error = models.CharField(_("sync error"), max_length=300, blank=True, editable=False)
     sync_error_kind = models.CharField(
-        "sync status", max_length=20, choices=SyncErrorKind.choices, blank=True, editable=False
+        _("sync status"), max_length=20, choices=SyncErrorKind.choices, blank=True, editable=False
     )
-    sync_failed_at = models.DateTimeField(null=True, editable=False)
+    sync_failed_at = models.DateTimeField(_("sync failed at"), null=True, editable=False)
     # What the last sync could not read (a malformed evaluation result, a missing number):
     # the card still synced; these say what was skipped or kept from before.
-    sync_warnings = models.JSONField("sync warnings", default=list, blank=True, editable=False)
+    sync_warnings = models.JSONField(_("sync warnings"), default=list, blank=True, editable=False)
 
     # ---- The owner's pick among the Hub's evaluation results, shown on the home page ----
     headline_metric = models.ForeignKey(
@@ -156,21 +201,25 @@ class ModelCard(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="One evaluation result shown on the card, next to its badges (e.g. NDCG@10 on a benchmark). "
-        "Choices appear after the first sync.",
+        verbose_name=_("headline result"),
+        help_text=_(
+            "One evaluation result shown on the card, next to its badges (e.g. NDCG@10 on a benchmark). "
+            "Choices appear after the first sync."
+        ),
     )
 
     objects = ModelCardQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "repo_id"]
-        verbose_name = "model card"
+        verbose_name = _("model card")
+        verbose_name_plural = _("model cards")
         constraints = [
             # The Hub treats ids case-insensitively, so one model gets one card.
             models.UniqueConstraint(
                 Lower("repo_id"),
                 name="modelcard_unique_repo_id",
-                violation_error_message="There is already a card for this Hub model.",
+                violation_error_message=_("There is already a card for this Hub model."),
             ),
         ]
 
@@ -181,6 +230,7 @@ class ModelCard(models.Model):
         self.repo_id = self.repo_id.strip()
         if not self.title:
             self.title = self.name
+        self.summary_html = render_inline_markdown(self.summary)
         self.description_html = render_markdown(self.description)
         if kwargs.get("update_fields") is None and not self._state.adding and self.pk is not None:
             # Saving an existing card writes only what the owner edits. An edit form opened
@@ -220,8 +270,8 @@ class ModelCard(models.Model):
 
 # What save() writes on an existing card; everything else belongs to sync_hub or is derived.
 OWNER_FIELDS = [
-    "repo_id", "title", "description", "description_html", "cover_image", "sort_order", "is_published",
-    "headline_metric", "updated_at",
+    "repo_id", "title", "summary", "summary_html", "description", "description_html", "cover_image", "sort_order",
+    "is_published", "headline_metric", "updated_at",
 ]  # fmt: skip
 
 
@@ -229,28 +279,29 @@ class EvalResult(models.Model):
     """One benchmark number from the model's Hub metadata: its `model-index`, or its `.eval_results` files."""
 
     class Source(models.TextChoices):
-        MODEL_INDEX = "model-index", "model-index (model card metadata)"
-        EVAL_RESULTS = "eval-results", ".eval_results files"
+        MODEL_INDEX = "model-index", _("model-index (model card metadata)")
+        EVAL_RESULTS = "eval-results", _(".eval_results files")
 
-    card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="eval_results")
-    position = models.PositiveIntegerField(default=0)
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MODEL_INDEX)
-    task_type = models.CharField(max_length=200, blank=True)
-    task_name = models.CharField(max_length=200, blank=True)
-    dataset_type = models.CharField(max_length=200, blank=True)
-    dataset_name = models.CharField(max_length=200, blank=True)
-    dataset_config = models.CharField(max_length=200, blank=True)
-    dataset_split = models.CharField(max_length=200, blank=True)
-    metric_type = models.CharField(max_length=200, blank=True)
-    metric_name = models.CharField(max_length=200, blank=True)
-    metric_value = models.FloatField()
-    verified = models.BooleanField(default=False)
-    source_name = models.CharField(max_length=200, blank=True)
-    source_url = models.URLField(max_length=500, blank=True)
+    card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="eval_results", verbose_name=_("card"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MODEL_INDEX)
+    task_type = models.CharField(_("task type"), max_length=200, blank=True)
+    task_name = models.CharField(_("task name"), max_length=200, blank=True)
+    dataset_type = models.CharField(_("dataset type"), max_length=200, blank=True)
+    dataset_name = models.CharField(_("dataset name"), max_length=200, blank=True)
+    dataset_config = models.CharField(_("dataset config"), max_length=200, blank=True)
+    dataset_split = models.CharField(_("dataset split"), max_length=200, blank=True)
+    metric_type = models.CharField(_("metric type"), max_length=200, blank=True)
+    metric_name = models.CharField(_("metric name"), max_length=200, blank=True)
+    metric_value = models.FloatField(_("metric value"))
+    verified = models.BooleanField(_("verified"), default=False)
+    source_name = models.CharField(_("source name"), max_length=200, blank=True)
+    source_url = models.URLField(_("source url"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["card", "position"]
-        verbose_name = "evaluation result"
+        verbose_name = _("evaluation result")
+        verbose_name_plural = _("evaluation results")
 
     def __str__(self):
         return f"{self.dataset_name or self.dataset_type} {self.metric_name or self.metric_type} = {self.metric_value}"
@@ -259,15 +310,70 @@ class EvalResult(models.Model):
 class HubSnapshot(models.Model):
     """The card's Hub numbers on one day: the history behind the trend lines."""
 
-    card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="snapshots")
-    date = models.DateField()
-    downloads = models.PositiveBigIntegerField(null=True)
-    downloads_all_time = models.PositiveBigIntegerField(null=True)
-    likes = models.PositiveIntegerField(null=True)
+    card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("card"))
+    date = models.DateField(_("date"))
+    downloads = models.PositiveBigIntegerField(_("downloads"), null=True)
+    downloads_all_time = models.PositiveBigIntegerField(_("downloads all time"), null=True)
+    likes = models.PositiveIntegerField(_("likes"), null=True)
 
     class Meta:
         ordering = ["card", "date"]
+        verbose_name = _("Hub snapshot")
+        verbose_name_plural = _("Hub snapshots")
         constraints = [models.UniqueConstraint(fields=["card", "date"], name="one_snapshot_per_card_per_day")]
 
     def __str__(self):
         return f"{self.card} on {self.date}"
+
+
+class SyncRunQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING])
+
+
+class SyncRun(models.Model):
+    """One Hub sync started from the admin: who, which cards, how far it got and how it ended.
+
+    The admin queues it; `manage.py sync_hub --run-id` runs it in its own process and writes
+    its progress and outcome here (models_showcase/sync_runs.py).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("started by")
+    )
+    # As the cards were written when the run was queued: the run syncs these, and only these.
+    repo_ids = models.JSONField(_("cards"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True)
+    finished_at = models.DateTimeField(_("finished"), null=True)
+    total = models.PositiveIntegerField(_("cards to sync"), default=0)
+    done = models.PositiveIntegerField(_("cards done"), default=0)
+    synced_count = models.PositiveIntegerField(_("synced"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    # [{"repo_id", "error", "kind"}] and [{"repo_id", "warning"}] (repo_id "" for the run itself).
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        verbose_name = _("Hub sync run")
+        verbose_name_plural = _("Hub sync runs")
+
+    def __str__(self):
+        return _("Hub sync of %(when)s") % {"when": timezone.localtime(self.queued_at).strftime("%Y-%m-%d %H:%M:%S")}
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -14,17 +14,22 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from models_showcase import evals
+from portfolio.i18n import site_language
 
 
 def render_card(card, *, today=None) -> str:
     """The card as the home page shows it; `card` needs `for_cards()`'s prefetch."""
     today = today or timezone.localdate()
-    return render_to_string(
-        "models_showcase/_card.html", {"card": card, "trend": card.trend(today=today), "headline": card_headline(card)}
-    )
+    # The stored card is part of the public page: in the site's language, whoever saves (an owner
+    # using the admin in another language, or cron).
+    with translation.override(site_language()):
+        return render_to_string(
+            "models_showcase/_card.html",
+            {"card": card, "trend": card.trend(today=today), "headline": card_headline(card)},
+        )
 
 
 def card_headline(card) -> evals.Headline | None:

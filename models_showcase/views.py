@@ -9,16 +9,17 @@ from models_showcase.models import EvalResult, HubSnapshot, ModelCard
 from models_showcase.snippets import usage_snippet
 from models_showcase.stats import line_chart, trend
 from portfolio.models import Profile
-from portfolio.page_cache import cached_page
+from portfolio.page_cache import cached_page, shows_drafts
 
 HISTORY_DAYS = 365
 
 
 @cached_page
 def detail(request, owner: str, name: str):
-    """One model's page: everything the Hub says about it, and its history."""
+    """One model's page: everything the Hub says about it, and its history. A draft's for staff only."""
     today = timezone.localdate()
-    cards = ModelCard.objects.published().prefetch_related(
+    cards = ModelCard.objects.all() if shows_drafts(request) else ModelCard.objects.published()
+    cards = cards.prefetch_related(
         "badges",
         Prefetch("eval_results", queryset=EvalResult.objects.order_by("position")),
         Prefetch(

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 
 from portfolio.models import Profile, ProfileLink
 
-admin.site.site_header = "Portfolio admin"
-admin.site.site_title = "Portfolio admin"
-admin.site.index_title = "Content"
+admin.site.site_header = _("Portfolio admin")
+admin.site.site_title = _("Portfolio admin")
+admin.site.index_title = _("Content")
 
 
 class ProfileLinkInline(admin.TabularInline):
@@ -23,8 +24,8 @@ class ProfileAdmin(MarkdownxModelAdmin):
     inlines = [ProfileLinkInline]
     fieldsets = [
         (None, {"fields": ["display_name", "bio", "avatar"]}),
-        ("Accounts", {"fields": ["hub_username", "github_username"]}),
-        ("Page", {"fields": ["site_title", "notice_title", "intro", "models_heading", "contributions_heading"]}),
+        (_("Accounts"), {"fields": ["hub_username", "github_username"]}),
+        (_("Page"), {"fields": ["site_title", "notice_title", "intro", "models_heading", "contributions_heading"]}),
     ]
 
     def has_add_permission(self, request):

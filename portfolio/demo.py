@@ -2,6 +2,10 @@
 
 Keyed on natural keys (badge label, Hub id, group title, pull request URL), so a
 second run changes nothing, and anything the owner has edited is left alone.
+
+A card in the file has the fields of ModelCard: its `summary` is what the card says on
+the home page (the seed page's one-liners); a `description` would be the write-up on the
+model's own page, which the seed page never had.
 """
 
 import json

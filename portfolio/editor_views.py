@@ -11,6 +11,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portfolio.images import sanitize_image
@@ -30,10 +31,10 @@ def markdownify(request):
 @require_POST
 @staff_member_required
 def upload(request):
-    """An image dropped into the editor: checked, re-encoded, stored; answers the markdown to insert."""
+    """An image dropped into the editor: checked, re-encoded at most 1600 px, stored; answers the markdown to insert."""
     image = request.FILES.get("image")
     if image is None:
-        return JsonResponse({"image": ["Choose an image to upload."]}, status=400)
+        return JsonResponse({"image": [_("Choose an image to upload.")]}, status=400)
     try:
         clean = sanitize_image(image)
     except ValidationError as error:

@@ -1,23 +1,33 @@
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator, URLValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
+from portfolio.i18n import remember_site_language
 from portfolio.images import IMAGE_HELP, SanitizedImageField
 from portfolio.markdown import render_markdown
 
 validate_hub_username = RegexValidator(
     r"^(?!.*(--|\.\.))[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$",
-    "A Hugging Face username uses letters, digits, '-', '_' or '.', "
-    "starts and ends with a letter or digit, and has no '--' or '..'.",
+    _(
+        "A Hugging Face username uses letters, digits, '-', '_' or '.', "
+        "starts and ends with a letter or digit, and has no '--' or '..'."
+    ),
 )
 validate_github_username = RegexValidator(
     r"^(?!.*--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$",
-    "A GitHub username has up to 39 letters, digits or single hyphens, and does not start or end with a hyphen.",
+    _("A GitHub username has up to 39 letters, digits or single hyphens, and does not start or end with a hyphen."),
 )
+
+
+def default_site_language() -> str:
+    return settings.LANGUAGE_CODE
 
 
 class SidebarLink(NamedTuple):
@@ -38,51 +48,73 @@ class Profile(models.Model):
 
     SINGLETON_PK = 1
 
-    display_name = models.CharField(max_length=100, help_text="Your name as shown at the top of the sidebar.")
+    display_name = models.CharField(
+        _("display name"), max_length=100, help_text=_("Your name as shown at the top of the sidebar.")
+    )
     hub_username = models.CharField(
-        "Hugging Face username",
+        _("Hugging Face username"),
         max_length=96,
         validators=[validate_hub_username],
-        help_text="Your Hub account, e.g. dragonkue. The profile notice links to it and "
-        "sync_hub uses it to discover your models.",
+        help_text=_(
+            "Your Hub account, e.g. dragonkue. The profile notice links to it and "
+            "sync_hub uses it to discover your models."
+        ),
     )
     github_username = models.CharField(
-        "GitHub username",
+        _("GitHub username"),
         max_length=39,
         blank=True,
         validators=[validate_github_username],
-        help_text="Optional. Adds a GitHub link to the sidebar.",
+        help_text=_("Optional. Adds a GitHub link to the sidebar."),
     )
     avatar = SanitizedImageField(
+        _("avatar"),
         upload_to="profile/",
         blank=True,
-        help_text=f"Square picture for the sidebar. {IMAGE_HELP}",
+        help_text=format_lazy("{} {}", _("Square picture for the sidebar."), IMAGE_HELP),
     )
-    bio = models.CharField(max_length=300, blank=True, help_text="One or two sentences under your name. Plain text.")
+    bio = models.CharField(
+        _("bio"), max_length=300, blank=True, help_text=_("One or two sentences under your name. Plain text.")
+    )
     site_title = models.CharField(
+        _("site title"),
         max_length=100,
         default="HuggingFace Portfolio",
-        help_text="The page heading and the browser tab title.",
+        help_text=_("The page heading and the browser tab title."),
     )
     notice_title = models.CharField(
+        _("notice title"),
         max_length=100,
         default="🤗 HuggingFace Profile",
-        help_text="Heading of the highlighted box at the top of the page.",
+        help_text=_("Heading of the highlighted box at the top of the page."),
     )
     intro = MarkdownxField(
+        _("intro"),
         blank=True,
-        help_text="Markdown shown in the profile box, under the link to your Hub profile.",
+        help_text=_("Markdown shown in the profile box, under the link to your Hub profile."),
     )
-    intro_html = models.TextField(blank=True, editable=False)
+    intro_html = models.TextField(_("intro html"), blank=True, editable=False)
     models_heading = models.CharField(
-        max_length=100, default="🏆 SOTA 모델들", help_text="Heading above the model cards."
+        _("models heading"), max_length=100, default="🏆 SOTA 모델들", help_text=_("Heading above the model cards.")
     )
     contributions_heading = models.CharField(
-        max_length=100, default="GitHub 기여", help_text="Heading above the contributions."
+        _("contributions heading"),
+        max_length=100,
+        default="GitHub 기여",
+        help_text=_("Heading above the contributions."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    language = models.CharField(
+        _("language of the site"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=default_site_language,
+        help_text=_("The language of the public pages: their labels, and the <html lang> of the page."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profile")
         constraints = [
             models.CheckConstraint(condition=models.Q(pk=1), name="profile_is_singleton"),
         ]
@@ -93,7 +125,15 @@ class Profile(models.Model):
     def save(self, *args, **kwargs):
         self.pk = self.SINGLETON_PK
         self.intro_html = render_markdown(self.intro)
+        previous = Profile.objects.filter(pk=self.pk).values_list("language", flat=True).first()
         super().save(*args, **kwargs)
+        remember_site_language(self.language)
+        if previous is not None and previous != self.language:
+            # The stored cards carry the site's words ("Details", "updated"): say them in the new language.
+            from models_showcase.models import ModelCard
+            from models_showcase.rendering import refresh_card_html
+
+            refresh_card_html(ModelCard.objects.values_list("pk", flat=True))
 
     def get_absolute_url(self):
         return reverse("portfolio:home")
@@ -125,31 +165,36 @@ class Profile(models.Model):
 
 class ProfileLink(models.Model):
     class Kind(models.TextChoices):
-        EMAIL = "email", "Email"
-        WEBSITE = "website", "Website"
-        SCHOLAR = "scholar", "Google Scholar"
-        LINKEDIN = "linkedin", "LinkedIn"
-        X = "x", "X (Twitter)"
-        ORCID = "orcid", "ORCID"
-        OTHER = "other", "Other"
+        EMAIL = "email", _("Email")
+        WEBSITE = "website", _("Website")
+        SCHOLAR = "scholar", _("Google Scholar")
+        LINKEDIN = "linkedin", _("LinkedIn")
+        X = "x", _("X (Twitter)")
+        ORCID = "orcid", _("ORCID")
+        OTHER = "other", _("Other")
 
-    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="links")
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="links", verbose_name=_("profile"))
     kind = models.CharField(
+        _("kind"),
         max_length=20,
         choices=Kind.choices,
         default=Kind.WEBSITE,
-        help_text="What the link is; Hugging Face and GitHub come from the usernames above.",
+        help_text=_("What the link is; Hugging Face and GitHub come from the usernames above."),
     )
-    label = models.CharField(max_length=60, blank=True, help_text="Shown text. Leave blank to use the kind's name.")
+    label = models.CharField(
+        _("label"), max_length=60, blank=True, help_text=_("Shown text. Leave blank to use the kind's name.")
+    )
     url = models.CharField(
-        "address",
+        _("address"),
         max_length=300,
-        help_text="An https:// address, or for Email just the email address.",
+        help_text=_("An https:// address, or for Email just the email address."),
     )
-    sort_order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0, help_text=_("Lower numbers come first."))
 
     class Meta:
         ordering = ["sort_order", "pk"]
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
 
     def __str__(self):
         return self.display_label
@@ -157,9 +202,12 @@ class ProfileLink(models.Model):
     def clean(self):
         if self.kind == self.Kind.EMAIL:
             self.url = self.url.strip().removeprefix("mailto:")
-            validators, message = [EmailValidator()], "Enter an email address, e.g. name@example.com."
+            validators, message = [EmailValidator()], _("Enter an email address, e.g. name@example.com.")
         else:
-            validators, message = [URLValidator(schemes=["http", "https"])], "Enter a full http:// or https:// address."
+            validators, message = (
+                [URLValidator(schemes=["http", "https"])],
+                _("Enter a full http:// or https:// address."),
+            )
         for validator in validators:
             try:
                 validator(self.url)

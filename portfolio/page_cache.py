@@ -15,6 +15,12 @@ What changes content, and so calls `content_changed()`:
   bulk delete, inlines, M2M) and a missed one would serve stale pages;
 - `sync_hub`, which writes with queryset updates that send no signals: it calls
   `content_changed()` itself when it changed anything (models_showcase/hub/).
+
+Staff see drafts at their real addresses (`shows_drafts`), so a page differs for them: a
+request carrying the session of someone signed in is never answered from the cache, and
+what is rendered for staff is never stored (and is sent `Cache-Control: private, no-store`).
+Visitors send no session cookie, so for them nothing about sessions is read: a hit stays
+two cache reads.
 """
 
 import gzip
@@ -24,9 +30,11 @@ import time
 import uuid
 from collections import OrderedDict
 from functools import wraps
+from importlib import import_module
 
 import brotli
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -67,16 +75,48 @@ def _new_version() -> None:
 _KEPT_HEADERS = ("Content-Type", "Content-Security-Policy", "X-Frame-Options", "Content-Language")
 
 
+def shows_drafts(request) -> bool:
+    """Whether this page is for a signed-in staff member, who sees drafts as if they were published.
+
+    Asked only when a session cookie came with the request: reading the session makes
+    SessionMiddleware add `Vary: Cookie`, which would keep every visitor's page out of the cache.
+    """
+    if not hasattr(request, "_shows_drafts"):
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        request._shows_drafts = signed_in and request.user.is_active and request.user.is_staff
+    return request._shows_drafts
+
+
 def cached_page(view):
-    """Mark a view's page as the same for every visitor, so PageCacheMiddleware may keep it."""
+    """Mark a view's page as the same for every visitor, so PageCacheMiddleware may keep it.
+
+    A page rendered for staff (it may show drafts) is theirs alone: never stored, here or
+    by a browser or proxy.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response.page_cacheable = True
+        if shows_drafts(request):
+            response["Cache-Control"] = "private, no-store"
+        else:
+            response.page_cacheable = True
         return response
 
     return wrapper
+
+
+def _signed_in(request) -> bool:
+    """Whether the request carries the session of someone signed in, who may be staff.
+
+    Without a session cookie (every visitor: public pages never start a session) nothing is
+    read. A cookie naming no signed-in session counts as none, so a made-up cookie cannot
+    make the site render the page on every request.
+    """
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return False
+    return SESSION_KEY in import_module(settings.SESSION_ENGINE).SessionStore(session_key)
 
 
 def _key(version: str, path: str) -> str:
@@ -98,7 +138,7 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.PAGE_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD"):
+        if settings.PAGE_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD") or _signed_in(request):
             return self.get_response(request)
         version, changed_at = content_version()
         key = _key(version, request.path)
@@ -152,6 +192,7 @@ class PageCacheMiddleware:
             and not response.streaming
             and not response.cookies
             and "Cookie" not in response.get("Vary", "")
+            and not any(word in response.get("Cache-Control", "") for word in ("private", "no-store"))
             and not response.has_header("Content-Encoding")
         )
 

@@ -59,7 +59,8 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the index in the owner's order (portfolio/admin_site.py).
+    "portfolio.apps.PortfolioAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "markdownx",
+    "adminsortable2",
     "axes",
     "portfolio",
     "models_showcase",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     # Cached public pages are answered here, before sessions, auth and the view.
     "portfolio.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The site's language for visitors, each owner's own in the admin.
+    "portfolio.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag / Last-Modified -> 304 Not Modified for a browser that already has the page.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -168,8 +172,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The page's <html lang> comes from here: the demo content is Korean.
+# The language of a site with no profile yet, and of the admin for a browser that asks for
+# neither Korean nor English. The public pages then speak the profile's language, the admin
+# each person's own (portfolio/i18n.py). The demo content is Korean.
 LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", "ko")
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("DJANGO_TIME_ZONE", "Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
@@ -203,6 +211,9 @@ MARKDOWNX_MEDIA_PATH = "markdown/"
 # sync_hub: the most one Hub request may take, in seconds. huggingface_hub itself
 # reads HF_ENDPOINT and HF_TOKEN (a token lets private and gated models sync).
 HUB_REQUEST_TIMEOUT = float(env("HUB_REQUEST_TIMEOUT", "20"))
+# Adding a card in the admin asks the Hub while the owner waits: short, and each of its
+# (at most two) requests well inside gunicorn's 30 s worker timeout.
+HUB_FETCH_TIMEOUT = float(env("HUB_FETCH_TIMEOUT", "5"))
 # Where sync_hub keeps its lock file when the database is not PostgreSQL.
 SYNC_LOCK_FILE = Path(env("SYNC_LOCK_FILE", str(BASE_DIR / "var" / "sync_hub.lock")))
 

@@ -6,6 +6,8 @@ from portfolio import editor_views, views
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    # The admin's language switch posts here (Django's set_language: a cookie, then back).
+    path("i18n/", include("django.conf.urls.i18n")),
     # Same paths and names as markdownx.urls, so the editor widget finds them.
     path("markdownx/markdownify/", editor_views.markdownify, name="markdownx_markdownify"),
     path("markdownx/upload/", editor_views.upload, name="markdownx_upload"),

@@ -12,6 +12,8 @@ wrong request pass every test and fail in production, so this one refuses what t
 - Every response carries the ``RateLimit`` / ``RateLimit-Policy`` headers, counted per caller in fixed windows, and a
   spent quota answers 429 until the window resets.
 - A renamed repo answers 307 to its new id; listings page through an absolute ``Link`` header with an opaque cursor.
+- ``GET /{repo_id}/resolve/{revision}/README.md`` serves the stored model's ``readme`` (a key no API answer ever
+  returns), with the same auth rules; a repo without one answers 404 ``EntryNotFound``.
 
 The shapes come from ``tests/fixtures/hub/`` (a copy of real-shaped Hub answers; see its README.md)::
 
@@ -201,6 +203,7 @@ def hub_model(repo_id: str, **overrides: Any) -> dict[str, Any]:
 
     ``overrides`` replace top-level keys; a key set to ``None`` counts as absent. Without an ``_id`` override, the
     ``_id`` follows ``createdAt``. There is no ``evalResults`` (most models have none): add it as an override.
+    ``readme`` is the text of its README.md, served only by ``/resolve/`` (``readme=None``: the repo has none).
     """
     author, _, name = repo_id.rpartition("/")
     model_index = [
@@ -291,10 +294,62 @@ def hub_model(repo_id: str, **overrides: Any) -> dict[str, Any]:
             {"rfilename": name} for name in (".gitattributes", "README.md", "config.json", "model.safetensors")
         ],
         "spaces": [],
+        "readme": model_readme(
+            repo_id,
+            f"{name} is a Korean and English sentence embedding model, fine-tuned from "
+            "[BAAI/bge-m3](https://huggingface.co/BAAI/bge-m3) on Korean retrieval triplets. "
+            "It maps sentences and paragraphs to a 1024-dimensional dense vector space.",
+        ),
     }
     model.update(overrides)
     model.setdefault("_id", object_id(repo_id, model["createdAt"]))
     return model
+
+
+def model_readme(
+    repo_id: str, summary: str, *, license: str = "apache-2.0", languages: Sequence[str] = ("ko", "en")
+) -> str:
+    """A README.md as model authors write them: YAML front matter, a title, badges, an HTML comment, the summary
+    paragraph(s), then usage code."""
+    name = repo_id.rpartition("/")[2]
+    language = "".join(f"\n- {code}" for code in languages)
+    return (
+        f"---\nlicense: {license}\nlanguage:{language}\nlibrary_name: sentence-transformers\n"
+        "pipeline_tag: sentence-similarity\ntags:\n- sentence-transformers\n---\n\n"
+        f"# {name}\n\n"
+        f"[![License](https://img.shields.io/badge/license-{license.replace('-', '--')}-blue)](LICENSE)\n\n"
+        "<!-- Provide a quick summary of what the model is/does. -->\n\n"
+        f"{summary}\n\n"
+        "## Usage\n\n```python\nfrom sentence_transformers import SentenceTransformer\n\n"
+        f'model = SentenceTransformer("{repo_id}")\nembeddings = model.encode(["안녕하세요"])\n```\n'
+    )
+
+
+# The seed models' README summaries, after the seed page's descriptions (Korean first, as the author writes them).
+SEED_READMES: dict[str, str] = {
+    "dragonkue/BGE-m3-ko": (
+        "BGE-m3-ko는 [BAAI/bge-m3](https://huggingface.co/BAAI/bge-m3)를 한국어 검색 데이터로 미세 조정한 임베딩 "
+        "모델입니다. AutoRAG 임베딩 벤치마크에서 SOTA를 기록했습니다.\n\n"
+        "It maps Korean and English sentences to a 1024-dimensional dense vector space for retrieval and semantic "
+        "similarity."
+    ),
+    "dragonkue/bge-reranker-v2-m3-ko": (
+        "bge-reranker-v2-m3-ko는 BAAI/bge-reranker-v2-m3를 한국어 질의-문서 쌍으로 미세 조정한 리랭커입니다. "
+        "AutoRAG 벤치마크에서 리랭커 SOTA를 기록했습니다."
+    ),
+    "dragonkue/multilingual-e5-small-ko": (
+        "multilingual-e5-small-ko는 intfloat/multilingual-e5-small을 한국어 검색에 맞게 미세 조정한 작은 임베딩 "
+        "모델입니다. A small, fast embedding model for Korean retrieval."
+    ),
+    "dragonkue/snowflake-arctic-embed-l-v2.0-ko": (
+        "snowflake-arctic-embed-l-v2.0-ko는 한국어 IR 벤치마크(**MTEB-ko-retrieval Leaderboard**)에서 종합 SOTA를 "
+        "기록한 임베딩 모델입니다."
+    ),
+    "dragonkue/multilingual-e5-small-ko-v2": (
+        "multilingual-e5-small-ko-v2는 multilingual-e5-small-ko의 두 번째 판으로, 더 많은 한국어 검색 데이터로 "
+        "학습했습니다."
+    ),
+}
 
 
 def load_fixture(relative_path: str) -> Any:
@@ -341,6 +396,15 @@ def seed_models() -> list[dict[str, Any]]:
             # is derived from `id` when answering.
             extra = load_fixture(f"models/{full_file.name}")
             model.update({k: v for k, v in extra.items() if k not in model and v is not None and k != "modelId"})
+        if listed["id"] in SEED_READMES:
+            card = model.get("cardData") or {}
+            languages = card.get("language") or ["ko"]
+            model["readme"] = model_readme(
+                listed["id"],
+                SEED_READMES[listed["id"]],
+                license=str(card.get("license") or "apache-2.0"),
+                languages=[languages] if isinstance(languages, str) else languages,
+            )
         models.append(model)
     return models
 
@@ -654,7 +718,8 @@ class FakeHub:
         """Queue responses served in order, one per GET, before normal answers resume.
 
         ``key`` is a repo id for ``GET /api/models/{repo_id}``, ``"list:<author>"`` for every page of that author's
-        listing (``"list:"`` without an author), or ``"user:<name>"`` for the user overview. Scripted answers come
+        listing (``"list:"`` without an author), ``"user:<name>"`` for the user overview, or ``"resolve:<repo_id>"``
+        for its files (``GET /{repo_id}/resolve/...``). Scripted answers come
         before every rule (quota, auth), but still count against the quota and carry its headers.
         """
         with self._lock:
@@ -700,7 +765,7 @@ class FakeHub:
         elif not credentials_ok:
             # Checked before the path: the Hub refuses a bad token on every endpoint, even one that needs none.
             response = _error_response(401, INVALID_TOKEN, **{"X-Error-Message": INVALID_TOKEN})
-        elif request.method != "GET":
+        elif request.method != "GET" and not (request.method == "HEAD" and _resolve_parts(request.path)):
             response = _error_response(405, "Method not allowed")
         else:
             try:
@@ -739,7 +804,44 @@ class FakeHub:
         if len(parts) == 5 and parts[:3] == ["", "api", "users"] and parts[4] == "overview":
             _check_params(request.query, frozenset())
             return _json(200, self._overview(parts[3]))
+        file = _resolve_parts(path)
+        if file is not None:
+            return self._readme(*file, authenticated=authenticated, base_url=base_url)
         return _error_response(404, "Not Found")
+
+    def _readme(self, repo_id: str, revision: str, *, authenticated: bool, base_url: str) -> _Response:
+        """README.md as ``/resolve/`` serves it: raw text, with the repo's auth rules (a gated repo's card is public,
+        as its page shows it), 404 ``RevisionNotFound`` for a revision other than ``main`` or the repo's sha."""
+        with self._lock:
+            model = copy.deepcopy(self._models.get(repo_id.lower()))
+            new_id = self._renamed.get(repo_id.lower()) if model is None else None
+            target = copy.deepcopy(self._models.get(new_id.lower())) if new_id else None
+        if target is not None and _visible(target, authenticated):
+            location = f"{base_url}/{quote(target['id'], safe='/')}/resolve/{quote(revision, safe='')}/README.md"
+            return _Response(307, f"Temporary Redirect. Redirecting to {location}".encode(), {"Location": location})
+        if model is None or not _visible(model, authenticated):
+            if authenticated:
+                return _error_response(
+                    404, REPO_NOT_FOUND, **{"X-Error-Code": "RepoNotFound", "X-Error-Message": REPO_NOT_FOUND}
+                )
+            return _error_response(401, ANONYMOUS_DENIED, **{"X-Error-Message": ANONYMOUS_DENIED})
+        if model.get("disabled"):
+            return _error_response(403, REPO_DISABLED, **{"X-Error-Message": REPO_DISABLED})
+        sha = str(model.get("sha") or "")
+        if revision not in ("main", sha):
+            message = f"Invalid rev id: {revision}"
+            return _error_response(404, message, **{"X-Error-Code": "RevisionNotFound", "X-Error-Message": message})
+        readme = model.get("readme")
+        if not isinstance(readme, str):
+            message = "Entry not found"
+            return _error_response(404, message, **{"X-Error-Code": "EntryNotFound", "X-Error-Message": message})
+        body = readme.encode()
+        headers = {
+            "Content-Type": "text/plain; charset=utf-8",
+            "ETag": f'"{hashlib.sha1(body, usedforsecurity=False).hexdigest()}"',
+            "X-Repo-Commit": sha,
+        }
+        return _Response(200, body, headers)
 
     def _model_info(
         self, request: Request, repo_id: str, suffix: str, *, authenticated: bool, base_url: str
@@ -858,7 +960,18 @@ def _script_key(path: str, query: Mapping[str, list[str]]) -> str:
         return "list:" + query.get("author", [""])[0]
     if path.startswith("/api/users/"):
         return "user:" + path.split("/")[3]
+    file = _resolve_parts(path)
+    if file is not None:
+        return "resolve:" + file[0]
     return path.removeprefix("/api/models/").partition("/revision/")[0]
+
+
+def _resolve_parts(path: str) -> tuple[str, str] | None:
+    """(repo id, revision) of ``/{owner}/{name}/resolve/{revision}/README.md``; a revision may hold a %2F slash."""
+    parts = path.split("/")
+    if len(parts) >= 6 and parts[1] != "api" and parts[3] == "resolve" and parts[-1] == "README.md":
+        return "/".join(parts[1:3]), "/".join(parts[4:-1])
+    return None
 
 
 def _owner(model: Mapping[str, Any]) -> str:

@@ -1,12 +1,17 @@
 import io
+import json
+import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
-from contributions.models import Contribution
-from models_showcase.models import ModelCard
+from contributions.models import Contribution, ContributionGroup
+from models_showcase.models import Badge, ModelCard
 from portfolio.models import Profile
 from tests.builders import make_badge, make_card, make_contribution, make_group, make_profile
 
@@ -118,16 +123,177 @@ def test_bad_card_input_gets_a_clear_form_error(staff_client, overrides, message
     assert ModelCard.objects.count() == 1
 
 
-def test_changelist_reorders_and_publishes_in_place(staff_client):
+def test_changelist_publishes_in_place(staff_client):
     first, second = make_card("a/first", sort_order=1), make_card("a/second", sort_order=2, is_published=False)
     data = {
         "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "_save": "Save",
-        "form-0-id": first.pk, "form-0-sort_order": "9", "form-0-is_published": "on",
-        "form-1-id": second.pk, "form-1-sort_order": "1", "form-1-is_published": "on",
+        "form-0-id": first.pk, "form-0-is_published": "on",
+        "form-1-id": second.pk, "form-1-is_published": "on",
     }  # fmt: skip
     response = staff_client.post(reverse("admin:models_showcase_modelcard_changelist"), data)
     assert response.status_code == 302
-    assert list(ModelCard.objects.published().values_list("repo_id", flat=True)) == ["a/second", "a/first"]
+    assert list(ModelCard.objects.published().values_list("repo_id", flat=True)) == ["a/first", "a/second"]
+
+
+# ---- drag-and-drop ordering (django-admin-sortable2): the rows' new numbers are posted as JSON ----
+
+
+def drop(client, model: str, numbered: dict) -> None:
+    """What the list's script posts when a dragged row is dropped: each moved row's new number."""
+    response = client.post(
+        reverse(f"admin:{model}_sortable_update"),
+        json.dumps({"updatedItems": [[str(row.pk), number] for row, number in numbered.items()]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_dragging_a_card_reorders_the_list_and_the_public_page(staff_client):
+    visitor = Client()  # staff_client is the test's `client`, logged in: it never gets cached pages
+    make_profile()
+    first, second, third = (make_card(f"a/card-{n}", sort_order=n) for n in (1, 2, 3))
+    page = visitor.get("/").content.decode()  # and now in the page cache
+    assert page.index("a/card-1") < page.index("a/card-2") < page.index("a/card-3")
+    drop(staff_client, "models_showcase_modelcard", {third: 1, first: 2, second: 3})  # the third dragged to the top
+    assert list(ModelCard.objects.values_list("repo_id", flat=True)) == ["a/card-3", "a/card-1", "a/card-2"]
+    page = visitor.get("/").content.decode()  # the cached page was dropped too
+    assert page.index("a/card-3") < page.index("a/card-1") < page.index("a/card-2")
+    changelist = staff_client.get(reverse("admin:models_showcase_modelcard_changelist")).content.decode()
+    assert f'<div class="drag handle" pk="{third.pk}" order="1">' in changelist
+    assert changelist.index("a/card-3") < changelist.index("a/card-1")
+
+
+def test_rows_sharing_a_number_are_numbered_apart_when_the_list_opens(staff_client):
+    # New cards and a sync's drafts start at 0; the script numbers a dropped row from its neighbours.
+    for repo_id, number in [("a/zeta", 0), ("a/alpha", 0), ("a/beta", 5)]:
+        make_card(repo_id, sort_order=number)
+    staff_client.get(reverse("admin:models_showcase_modelcard_changelist"))
+    assert list(ModelCard.objects.values_list("repo_id", "sort_order")) == [
+        ("a/alpha", 1),
+        ("a/zeta", 2),
+        ("a/beta", 3),
+    ]
+
+
+def test_dragging_needs_the_change_permission(client, django_user_model):
+    card = make_card("a/card")
+    viewer = django_user_model.objects.create_user("viewer", password="a-long-test-passphrase", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_modelcard"))
+    client.force_login(viewer)
+    response = client.post(
+        reverse("admin:models_showcase_modelcard_sortable_update"),
+        json.dumps({"updatedItems": [[str(card.pk), 7]]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert ModelCard.objects.get().sort_order == 0
+
+
+def test_dragging_badges_reorders_them_on_the_cards(staff_client):
+    sota, champion = make_badge("SOTA", sort_order=1), make_badge("Champion", sort_order=2)
+    card = make_card("a/card", badges=[sota, champion])
+    card.refresh_from_db()
+    assert card.card_html.index("SOTA") < card.card_html.index("Champion")
+    drop(staff_client, "models_showcase_badge", {champion: 1, sota: 2})
+    card.refresh_from_db()
+    assert card.card_html.index("Champion") < card.card_html.index("SOTA")
+
+
+def test_dragging_groups_and_their_pull_requests_within_a_group(staff_client):
+    early, late = make_group("Early", sort_order=1), make_group("Late", sort_order=2)
+    first = make_contribution(group=early, title="First", sort_order=1)
+    second = make_contribution(group=early, title="Second", sort_order=2)
+    drop(staff_client, "contributions_contributiongroup", {late: 1, early: 2})
+    assert list(ContributionGroup.objects.values_list("title", flat=True)) == ["Late", "Early"]
+
+    change = reverse("admin:contributions_contributiongroup_change", args=[early.pk])
+    page = staff_client.get(change).content.decode()
+    assert "sortable" in page and 'class="_reorder_"' in page  # the group's pull requests, draggable
+    response = staff_client.post(change, {
+        "title": "Early", "intro": "",
+        "contributions-TOTAL_FORMS": "2", "contributions-INITIAL_FORMS": "2",
+        "contributions-0-id": second.pk, "contributions-0-group": early.pk, "contributions-0-sort_order": "1",
+        "contributions-0-is_published": "on",
+        "contributions-1-id": first.pk, "contributions-1-group": early.pk, "contributions-1-sort_order": "2",
+        "contributions-1-is_published": "on",
+    })  # fmt: skip
+    assert response.status_code == 302, response.context["errors"]
+    assert list(early.contributions.order_by("sort_order").values_list("title", flat=True)) == ["Second", "First"]
+
+
+def test_a_number_typed_in_a_new_cards_form_is_kept(staff_client):
+    make_card("a/existing", sort_order=3)
+    staff_client.post(reverse("admin:models_showcase_modelcard_add"), card_form(sort_order=0))
+    assert list(ModelCard.objects.values_list("repo_id", flat=True)) == ["dragonkue/new-model", "a/existing"]
+
+
+def test_a_new_badge_goes_last(staff_client):
+    make_badge("Old", sort_order=4)
+    response = staff_client.post(
+        reverse("admin:models_showcase_badge_add"), {"label": "New", "emoji": "", "color": "teal"}
+    )
+    assert response.status_code == 302, form_errors(response)
+    assert Badge.objects.get(label="New").sort_order == 5
+
+
+# ---- a list that fits a 1280 px screen ----
+
+
+def test_card_list_columns_are_compact(staff_client):
+    make_card("a/synced", downloads=18342, likes=44, synced_at=timezone.now())
+    make_card("a/never")
+    make_card("a/broken", sync_error_kind="not_found", sync_error="not found on the Hub <b>(or private)</b>")
+    page = staff_client.get(reverse("admin:models_showcase_modelcard_changelist")).content.decode()
+    assert '18.3k <span aria-hidden="true">↓</span><span class="visually-hidden">downloads</span> · 44' in page
+    assert 'class="sync-state sync-state--ok" title="Synced ' in page
+    assert 'class="sync-state sync-state--never" title="Never synced"' in page
+    assert 'title="Not found (or private: set HF_TOKEN): not found on the Hub &lt;b&gt;(or private)&lt;/b&gt;"' in page
+    for gone in ("column-title", "column-sort_order", "column-synced_at", "column-likes"):
+        assert gone not in page
+    failed = staff_client.get(reverse("admin:models_showcase_modelcard_changelist"), {"sync": "not_found"})
+    text = failed.content.decode()
+    assert "a/broken" in text and "a/synced" not in text and "a/never" not in text
+
+
+@pytest.mark.parametrize("cards", [0, 3, 30])
+def test_card_list_queries_do_not_grow_with_the_cards(staff_client, django_assert_max_num_queries, cards):
+    badge = make_badge("SOTA")
+    for number in range(cards):
+        make_card(f"a/card-{number}", badges=[badge], sort_order=number + 1)
+    # Session and user 3, the sync's status line 1, the order check 1, the list and its badges 2, counts and
+    # filters 8 (django-admin-sortable2 counts the rows once more, for its "move to page" actions).
+    with django_assert_max_num_queries(15):
+        assert staff_client.get(reverse("admin:models_showcase_modelcard_changelist")).status_code == 200
+
+
+def test_admin_pages_have_no_inline_script_or_style(staff_client, content):
+    # The CSP allows neither; sortable2's configuration is a JSON data block, which is not run.
+    for name in ("models_showcase_modelcard", "models_showcase_badge", "contributions_contributiongroup"):
+        page = staff_client.get(reverse(f"admin:{name}_changelist")).content.decode()
+        assert " style=" not in page
+        scripts = re.findall(r"<script([^>]*)>", page)
+        assert all("src=" in attributes or 'type="application/json"' in attributes for attributes in scripts)
+        assert 'id="admin_sortable2_config"' in page
+
+
+def test_badge_colours_are_swatches(staff_client):
+    badge = make_badge("SOTA", color="teal")
+    form = staff_client.get(reverse("admin:models_showcase_badge_change", args=[badge.pk])).content.decode()
+    assert 'class="swatch swatch--choice badge--coral"' in form
+    assert re.search(
+        r'<input type="radio" name="color" value="teal" class="swatch swatch--choice badge--teal"[^>]*checked', form
+    )
+    listing = staff_client.get(reverse("admin:models_showcase_badge_changelist")).content.decode()
+    assert '<span class="swatch badge--teal" aria-hidden="true"></span> Teal #4ecdc4' in listing
+
+
+def test_admin_index_puts_the_content_first_and_login_lockouts_last(staff_client):
+    page = staff_client.get(reverse("admin:index")).content.decode()
+    main = page[page.index('id="content-main"') :]
+    names = ["Profile", "Model cards", "Badges", "Hub sync runs", "Contributions", "Contribution groups", "Users",
+             "Login lockouts", "Access attempts"]  # fmt: skip
+    positions = [main.index(f">{name}<") for name in names]
+    assert positions == sorted(positions)
 
 
 def test_changelist_search_and_badge_filter(staff_client):

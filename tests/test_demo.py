@@ -35,6 +35,12 @@ def test_loads_exactly_the_seed_content():
         ("dragonkue/bge-reranker-v2-m3-ko", ["🔄 Reranker SOTA"]),
     ]
     assert list(Badge.objects.values_list("color", flat=True)) == ["coral", "teal", "sky"]
+    # The seed's one-liners are the cards' summaries; no card has a write-up yet.
+    assert [(card.summary_html, card.description) for card in cards] == [
+        ("임베딩 모델에서 한국어 IR 벤치마크(<strong>MTEB-ko-retrieval Leaderboard</strong>) 종합 SOTA 모델", ""),
+        ("임베딩 모델에서 AutoRAG Embedding 벤치마크에서 SOTA 모델", ""),
+        ("Reranker 모델에서 AutoRAG Embedding 벤치마크에서 SOTA 모델", ""),
+    ]
     contributions = Contribution.objects.published()
     assert [(c.group.title, c.number, c.writeup_html.count("<li>")) for c in contributions] == [
         ("sentence-transformers 라이브러리 개선", 2946, 4),
@@ -53,6 +59,7 @@ def test_second_run_changes_nothing():
 def test_never_overwrites_or_deletes_what_the_owner_edited():
     load_demo()
     card = ModelCard.objects.get(repo_id="dragonkue/BGE-m3-ko")
+    card.summary = "내가 고친 요약"
     card.description = "내가 고친 설명"
     card.badges.clear()
     card.save()
@@ -65,7 +72,7 @@ def test_never_overwrites_or_deletes_what_the_owner_edited():
     load_demo()
 
     card.refresh_from_db()
-    assert card.description == "내가 고친 설명" and not card.badges.exists()
+    assert (card.summary, card.description) == ("내가 고친 요약", "내가 고친 설명") and not card.badges.exists()
     assert Profile.objects.get().intro == "My own intro"
     assert Contribution.objects.get(number=3299).title == "Renamed by the owner"
     assert ModelCard.objects.filter(repo_id="dragonkue/extra-model").exists()

@@ -26,11 +26,14 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import (
     BadRequestError,
     DisabledRepoError,
+    EntryNotFoundError,
     GatedRepoError,
     HfHubHTTPError,
     RepositoryNotFoundError,
+    RevisionNotFoundError,
 )
 from huggingface_hub.hf_api import ExpandModelProperty_T
+from huggingface_hub.utils import hf_raise_for_status
 
 from tests.fakehub import (
     FIXTURES,
@@ -819,6 +822,91 @@ def test_gated_is_the_file_downloads_403():
     assert scripted.status == exchange["response"]["status"]
     assert json.loads(scripted.body) == exchange["response"]["body"]
     assert {k.lower(): v for k, v in scripted.headers.items()} == exchange["response"]["headers"]
+
+
+# --- README.md, as /resolve/ serves it --------------------------------------------------------------------------------
+
+
+def readme_url(hub: FakeHub, repo_id: str = REPO, revision: str = "main") -> str:
+    return f"{hub.url}/{repo_id}/resolve/{revision}/README.md"
+
+
+def test_readme_is_served_raw_with_the_hubs_headers(hub):
+    stored = hub_model(REPO)["readme"]
+
+    response = httpx2.get(readme_url(hub))
+    by_sha = httpx2.get(readme_url(hub, revision=hub_model(REPO)["sha"]))
+    head = httpx2.head(readme_url(hub))
+
+    assert response.status_code == 200 and response.text == stored
+    assert stored.startswith("---\nlicense: apache-2.0\n") and "# ko-embed" in stored
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.headers["x-repo-commit"] == hub_model(REPO)["sha"]
+    assert rate_limit(response)[0] == 499  # counted like every other answer
+    assert by_sha.text == stored
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(stored.encode())
+
+
+def test_readme_is_never_in_an_api_answer(hub):
+    everything = httpx2.get(f"{hub.url}/api/models/{REPO}", params={"expand": list(MODEL_INFO_EXPAND)}).json()
+    plain = httpx2.get(f"{hub.url}/api/models/{REPO}").json()
+    listed = httpx2.get(f"{hub.url}/api/models", params={"author": "tester", "full": "true"}).json()
+
+    assert "readme" in hub_model(REPO)
+    assert all("readme" not in answer for answer in (everything, plain, *listed))
+
+
+def test_readme_follows_the_repos_auth_rules(hub):
+    hub.add(hub_model("tester/private", private=True), hub_model("tester/down", disabled=True))
+    token = {"Authorization": "Bearer secret"}
+
+    missing = httpx2.get(readme_url(hub, "tester/missing"))
+    private = httpx2.get(readme_url(hub, "tester/private"))
+    missing_with_token = httpx2.get(readme_url(hub, "tester/missing"), headers=token)
+
+    assert (missing.status_code, private.status_code) == (401, 401)
+    assert missing.headers["x-error-message"] == "Invalid username or password."
+    assert httpx2.get(readme_url(hub, "tester/private"), headers=token).status_code == 200
+    assert missing_with_token.status_code == 404 and missing_with_token.headers["x-error-code"] == "RepoNotFound"
+    assert httpx2.get(readme_url(hub, "tester/down")).status_code == 403
+    assert httpx2.get(readme_url(hub), headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_a_repo_without_readme_or_revision_is_a_404_the_client_names(hub):
+    hub.update(REPO, readme=None)
+
+    no_readme = httpx2.get(readme_url(hub))
+    no_revision = httpx2.get(readme_url(hub, revision="v9"))
+
+    assert no_readme.status_code == 404 and no_readme.headers["x-error-code"] == "EntryNotFound"
+    assert no_revision.status_code == 404 and no_revision.headers["x-error-code"] == "RevisionNotFound"
+    with pytest.raises(EntryNotFoundError):
+        hf_raise_for_status(no_readme)
+    with pytest.raises(RevisionNotFoundError):
+        hf_raise_for_status(no_revision)
+
+
+def test_readme_of_a_renamed_repo_redirects_and_can_be_scripted(hub):
+    hub.rename(REPO, "tester/renamed")
+    hub.script(f"resolve:{REPO}", server_error(503))
+
+    assert httpx2.get(readme_url(hub)).status_code == 503  # the script, keyed on the id asked for
+    redirected = httpx2.get(readme_url(hub), follow_redirects=True)
+
+    assert redirected.status_code == 200 and "# ko-embed" in redirected.text
+    assert [r.path for r in hub.requests][-2:] == [
+        f"/{REPO}/resolve/main/README.md",
+        "/tester/renamed/resolve/main/README.md",
+    ]
+    assert httpx2.get(f"{hub.url}/{REPO}/resolve/main/config.json").status_code == 404  # the fake serves only READMEs
+
+
+def test_seed_models_have_readmes_from_the_seed_descriptions():
+    seed = {model["id"]: model for model in seed_models()}
+
+    assert all(model["readme"].startswith("---\nlicense: ") for model in seed.values())
+    assert "AutoRAG" in seed[BGE]["readme"] and "MTEB-ko-retrieval" in seed[SNOWFLAKE]["readme"]
 
 
 # --- By hand ----------------------------------------------------------------------------------------------------------

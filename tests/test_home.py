@@ -158,19 +158,52 @@ def test_cards_follow_sort_order(client):
     assert page.index("tester/first") < page.index("tester/second")
 
 
-def test_contributions_sit_under_their_group_and_are_numbered_down_the_page(client):
+def test_contributions_sit_under_their_group_and_are_numbered_in_the_order_they_were_made(client):
     make_profile()
     early, late = make_group("Early group", sort_order=1), make_group("Late group", sort_order=2)
-    make_contribution("https://github.com/a/b/pull/30", group=late, title="Third")
-    make_contribution("https://github.com/a/b/pull/10", group=early, title="First", sort_order=1)
-    make_contribution("https://github.com/a/b/pull/20", group=early, title="Second", sort_order=2)
+    make_contribution("https://github.com/a/b/pull/30", group=late, title="Oldest")
+    make_contribution("https://github.com/a/b/pull/10", group=early, title="Middle", sort_order=1)
+    make_contribution("https://github.com/a/b/pull/20", group=early, title="Newest", sort_order=2)
     text = visible_text(get_home(client))
     assert re.search(
-        r"Early group First GitHub Contribution #1 🔗 Pull Request #10 "
-        r"Second GitHub Contribution #2 🔗 Pull Request #20 "
-        r"Late group Third GitHub Contribution #3 🔗 Pull Request #30",
+        r"Early group Middle GitHub Contribution #2 🔗 Pull Request #10 "
+        r"Newest GitHub Contribution #3 🔗 Pull Request #20 "
+        r"Late group Oldest GitHub Contribution #1 🔗 Pull Request #30",
         text,
     ), text
+
+
+def notice_numbers(client) -> dict[str, str]:
+    """{pull request number: its notice's label} as the home page shows them."""
+    text = visible_text(get_home(client))
+    return dict((pr, label) for label, pr in re.findall(r"(GitHub Contribution #\d+) 🔗 Pull Request #(\d+)", text))
+
+
+def test_notice_numbers_stay_when_groups_are_added_reordered_or_contributions_moved(client):
+    make_profile()
+    group = make_group("Group", sort_order=5)
+    first = make_contribution("https://github.com/a/b/pull/1", group=group)
+    make_contribution("https://github.com/a/b/pull/2", group=group)
+    before = notice_numbers(client)
+    assert before == {"1": "GitHub Contribution #1", "2": "GitHub Contribution #2"}
+
+    # A new group at the top of the page, with a pull request, and the old one moved into it.
+    top = make_group("New group at the top", sort_order=0)
+    make_contribution("https://github.com/a/b/pull/3", group=top)
+    first.group = top
+    first.sort_order = 9
+    first.save()
+    group.sort_order = 1
+    group.save()
+    assert notice_numbers(client) == {**before, "3": "GitHub Contribution #3"}
+
+
+def test_drafts_take_no_number_and_numbers_stay_consecutive(client):
+    make_profile()
+    make_contribution("https://github.com/a/b/pull/1")
+    make_contribution("https://github.com/a/b/pull/2", is_published=False)
+    make_contribution("https://github.com/a/b/pull/3")
+    assert notice_numbers(client) == {"1": "GitHub Contribution #1", "3": "GitHub Contribution #2"}
 
 
 def test_owner_text_is_escaped_not_executed(client):

@@ -1,12 +1,17 @@
-"""What visitors see of the Hub statistics: the card on the home page and each model's own page."""
+"""What visitors see of a model: its card on the home page (summary, Hub statistics) and its own page (write-up)."""
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils import timezone
 
-from models_showcase.models import EvalResult, HubSnapshot
+from models_showcase.models import EvalResult, HubSnapshot, ModelCard
 from models_showcase.rendering import refresh_card_html
 from models_showcase.snippets import usage_snippet
 from models_showcase.stats import compact, line_chart, parameters
@@ -135,3 +140,110 @@ def test_detail_page_query_count_does_not_grow_with_history(client, django_asser
     # card, badges, evaluation results, snapshots, profile, profile links
     with django_assert_num_queries(6):
         assert client.get(card.get_absolute_url()).status_code == 200
+
+
+# ---- The card's summary, the model page's write-up ----
+
+WRITE_UP = (
+    "## Benchmarks\n\n| model | NDCG@10 |\n|:--|--:|\n| BGE-m3-ko | 0.7431 |\n\n"
+    '```python\nmodel = SentenceTransformer("dragonkue/BGE-m3-ko")\n```\n'
+)
+
+
+def test_the_card_shows_the_summary_and_the_model_page_the_write_up_too(client):
+    make_profile()
+    card = make_card(
+        "dragonkue/BGE-m3-ko", summary="The **best** Korean [retriever](https://example.com).", description=WRITE_UP
+    )
+    home = client.get("/").content.decode()
+    summary_html = (
+        'The <strong>best</strong> Korean <a href="https://example.com" target="_blank" '
+        'rel="noopener noreferrer">retriever</a>.'
+    )
+    assert f'<p class="model-card__description">{summary_html}</p>' in home
+    assert "Benchmarks" not in home and "<table" not in home and "codehilite" not in home
+    detail = client.get(card.get_absolute_url()).content.decode()
+    assert f'<p class="model-detail__summary">{summary_html}</p>' in detail
+    assert "<h2>Benchmarks</h2>" in detail
+    assert '<td align="right">0.7431</td>' in detail
+    assert '<div class="codehilite"><pre><span></span><code><span class="n">model</span>' in detail
+
+
+def test_saving_a_card_renders_its_summary(client):
+    card = make_card(summary="Old")
+    card.summary = "New *summary*"
+    card.save()
+    card.refresh_from_db()
+    assert card.summary_html == "New <em>summary</em>"
+    assert "New <em>summary</em>" in card.card_html
+
+
+def test_the_summary_is_at_most_300_characters_in_the_form_and_the_model():
+    form_class = modelform_factory(ModelCard, fields=["repo_id", "summary"])
+    assert form_class({"repo_id": "tester/a", "summary": "x" * 300}).is_valid()
+    form = form_class({"repo_id": "tester/a", "summary": "x" * 301})
+    assert not form.is_valid() and "summary" in form.errors
+    assert 'maxlength="300"' in str(form["summary"])
+    with pytest.raises(ValidationError) as error:
+        ModelCard(repo_id="tester/b", summary="x" * 301).full_clean()
+    assert "summary" in error.value.message_dict
+
+
+# ---- Migration 0006: descriptions written before summaries existed ----
+
+
+@pytest.mark.parametrize(
+    ("description", "summary", "kept"),
+    [
+        # The seed's one-liners move, markdown and all; the write-up is left empty.
+        ("임베딩 모델에서 한국어 IR 벤치마크(**MTEB-ko-retrieval Leaderboard**) 종합 SOTA 모델",
+         "임베딩 모델에서 한국어 IR 벤치마크(**MTEB-ko-retrieval Leaderboard**) 종합 SOTA 모델", ""),
+        ("  A one-liner with a [link](https://x.example).  ", "A one-liner with a [link](https://x.example).", ""),
+        ("", "", ""),
+        # Longer ones stay, and their first paragraph of text becomes the summary, plain.
+        ("## Results\n\nThe *best* model. Really.\n\n| a |\n|---|\n| 1 |", "The best model. Really.", None),
+        ("- a list\n- of points", "", None),
+        ("First line\nsecond line of the same paragraph.", "First line second line of the same paragraph.", None),
+        ("Uses `a_b` and 2*3 [x].\n\nMore.", "Uses a\\_b and 2\\*3 \\[x\\].", None),
+        ("x" * 301, "x" * 299 + "…", None),
+        ("One. " + "Two is long. " * 30, "One.", None),
+        ("![only a picture](https://x.example/a.png)\n\nThen text.", "Then text.", None),
+    ],
+)  # fmt: skip
+def test_splitting_an_old_description(description, summary, kept):
+    split_description = import_module("models_showcase.migrations.0006_card_summary").split_description
+    assert split_description(description) == (summary, description if kept is None else kept)
+    assert len(split_description(description)[0]) <= 300
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0006_gives_old_cards_a_summary():
+    before, after = [("models_showcase", "0005_sync_against_real_hub")], [("models_showcase", "0006_card_summary")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    OldCard = executor.loader.project_state(before).apps.get_model("models_showcase", "ModelCard")  # noqa: N806
+    OldCard.objects.create(repo_id="a/one-liner", description="The **best**.", card_html="<p>old</p>")
+    OldCard.objects.create(repo_id="a/write-up", description="## Results\n\nFirst *paragraph*.\n\nMore.")
+    OldCard.objects.create(repo_id="a/empty", description="")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    NewCard = executor.loader.project_state(after).apps.get_model("models_showcase", "ModelCard")  # noqa: N806
+    rows = {
+        card.repo_id: (card.summary, card.summary_html, card.description, card.card_html)
+        for card in NewCard.objects.all()
+    }
+    assert rows == {
+        "a/one-liner": ("The **best**.", "The <strong>best</strong>.", "", ""),
+        "a/write-up": ("First paragraph.", "First paragraph.", "## Results\n\nFirst *paragraph*.\n\nMore.", ""),
+        "a/empty": ("", "", "", ""),
+    }
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)  # and back: the one-liner returns to the description
+    OldCard = executor.loader.project_state(before).apps.get_model("models_showcase", "ModelCard")  # noqa: N806
+    assert OldCard.objects.get(repo_id="a/one-liner").description == "The **best**."
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -10,6 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from huggingface_hub import HfApi
 
@@ -131,7 +133,8 @@ def test_every_content_change_shows_on_the_next_request(client, seeded, change, 
         assert "EDITED" not in before and "EDITED" in after
 
 
-def test_an_admin_save_shows_on_the_next_request(client, staff_client, seeded):
+def test_an_admin_save_shows_on_the_next_request(staff_client, seeded):
+    client = Client()  # a visitor: staff_client is the `client` fixture, signed in
     before = page(client)
     card = ModelCard.objects.get(repo_id=BGE)
     response = staff_client.post(
@@ -149,6 +152,35 @@ def test_a_sync_that_changed_something_shows_on_the_next_request(client, seeded)
         report = sync_cards(api=HfApi(endpoint=hub.url, token=False))
     assert report.exit_code == 0
     assert "987.7k" not in before and "987.7k" in page(client)
+
+
+# ---- signed-in staff (who see drafts) and visitors never share a cached page ----
+
+
+def test_a_signed_in_request_is_never_answered_from_the_cache_nor_stored(staff_client, seeded):
+    visitor = Client()
+    public = page(visitor)  # now cached
+    ModelCard.objects.filter(repo_id=BGE).update(is_published=False)  # no signal: the cached page stays
+    assert page(visitor) == public
+    response = staff_client.get("/")
+    assert response["Cache-Control"] == "private, no-store"
+    assert "Draft — not public" in response.content.decode()
+    assert page(visitor) == public  # the staff page was not stored in its place
+
+
+def test_a_made_up_session_cookie_is_still_answered_from_the_cache(client, seeded, django_assert_num_queries):
+    first = page(client)
+    client.cookies[settings.SESSION_COOKIE_NAME] = "not-a-session-of-anyone"
+    with django_assert_num_queries(1):  # looking the session up; the page itself comes from the cache
+        assert page(client) == first
+
+
+def test_a_signed_out_owner_gets_the_cached_public_page(staff_client, seeded):
+    public = page(Client())
+    staff_client.post(reverse("admin:logout"))
+    response = staff_client.get("/")
+    assert response.content.decode() == public
+    assert response["Cache-Control"] == "public, max-age=0, must-revalidate"
 
 
 # ---- several processes sharing one cache ----

@@ -12,7 +12,7 @@ from PIL import Image
 
 from models_showcase.models import ModelCard
 from portfolio.models import Profile
-from portfolio.templatetags.seo import DESCRIPTION_LENGTH, html_summary, og_locale, summary
+from portfolio.templatetags.seo import DESCRIPTION_LENGTH, html_summary, og_locale, share_title, summary
 from tests.builders import make_badge, make_card, make_contribution, make_profile
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_home_head_has_every_tag_with_absolute_urls(client, settings):
     assert head.link("canonical")["href"] == "http://testserver/"
     assert head.meta("og:url") == "http://testserver/"
     assert head.meta("og:type") == "website"
-    assert head.meta("og:title") == head.meta("twitter:title") == "My Portfolio"
+    assert head.meta("og:title") == head.meta("twitter:title") == "Test Owner · My Portfolio"
     assert head.meta("og:site_name") == "My Portfolio"
     assert head.meta("og:locale") == "ko_KR"
     assert head.meta("description") == "Korean retrieval models."
@@ -172,10 +172,49 @@ def test_model_page_head_has_every_tag_with_absolute_urls(client):
     assert head.link("canonical")["href"] == url
     assert head.meta("og:url") == url
     assert head.meta("og:type") == "article"
-    assert head.meta("og:title") == head.meta("twitter:title") == "BGE-m3-ko"
+    assert head.meta("og:title") == head.meta("twitter:title") == "BGE-m3-ko · My Portfolio"
     assert head.meta("og:site_name") == "My Portfolio"
     assert head.meta("description") == "The best Korean embedding model."
     assert head.meta("og:description") == head.meta("twitter:description") == "The best Korean embedding model."
+
+
+def test_og_title_is_the_pages_name_then_the_site_title_on_every_page(client):
+    make_profile(display_name='Kim "dragonkue"', site_title="Portfolio <3")
+    card = make_card("dragonkue/BGE-m3-ko", title="BGE-m3-ko <b>")
+    draft = make_card("dragonkue/draft", title="Draft title", is_published=False)
+    for url, expected in [
+        ("/", 'Kim "dragonkue" · Portfolio <3'),
+        (card.get_absolute_url(), "BGE-m3-ko <b> · Portfolio <3"),
+    ]:
+        head = get_head(client, url)
+        assert head.meta("og:title") == head.meta("twitter:title") == expected
+        assert head.meta("og:site_name") == "Portfolio <3"
+    assert "<b>" not in Head(client.get(card.get_absolute_url()).content.decode()).raw  # escaped
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_share_title():
+    assert share_title("BGE-m3-ko", "My Portfolio") == "BGE-m3-ko · My Portfolio"
+    assert share_title("  two\n words ", "Site") == "two words · Site"
+    assert share_title("", "Site") == share_title("Site", "Site") == "Site"
+
+
+def test_model_page_description_is_the_summary_not_the_write_up(client):
+    card = make_card(
+        summary="The **best** Korean `embedding` [model](https://example.com).",
+        description="## Results\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nLong write-up text.",
+    )
+    head = get_head(client, card.get_absolute_url())
+    assert head.meta("description") == head.meta("og:description") == "The best Korean embedding model."
+
+
+def test_without_a_summary_the_write_ups_text_without_code_or_tables(client):
+    card = make_card(
+        description="## Results\n\n| model | score |\n|---|---|\n| bge | 0.91 |\n\n"
+        "```python\nprint('code')\n```\n\nUse `encode()` on <b>Korean</b> text.\n\n![chart](https://example.com/c.png)"
+    )
+    head = get_head(client, card.get_absolute_url())
+    assert head.meta("og:description") == "Results Use encode() on Korean text."
 
 
 def test_the_canonical_url_is_the_hubs_spelling(client):
@@ -358,3 +397,11 @@ def test_summaries():
     assert summary("x" * 200) == "x" * (DESCRIPTION_LENGTH - 1) + "…"
     assert summary("  spaced \n out  ") == "spaced out"
     assert summary("") == html_summary("") == ""
+    # Code blocks, highlighted or not, and tables are no sentence; inline code is.
+    assert (
+        html_summary(
+            '<p>a</p><div class="codehilite"><pre><span></span><code><span class="k">x</span></code></pre></div>'
+            "<table><tr><td>1</td></tr></table><p>b <code>c</code><br>d</p>"
+        )
+        == "a b c d"
+    )

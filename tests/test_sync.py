@@ -600,16 +600,22 @@ def test_a_terminal_gets_a_progress_line(hub_endpoint, cards, monkeypatch):
 # ---- the admin action ----
 
 
-def test_admin_action_syncs_the_selected_cards(hub_endpoint, cards, staff_client):
+def test_admin_action_syncs_the_selected_cards(hub_endpoint, cards, staff_client, monkeypatch, settings, tmp_path):
+    """The action queues a run for a process of its own (tests/test_admin_sync.py); here that run is done in place."""
     from django.urls import reverse
 
+    from models_showcase import sync_runs
+
+    settings.SYNC_LOCK_FILE = tmp_path / "sync_hub.lock"
+    monkeypatch.setattr(sync_runs, "start", lambda run: sync_runs.execute(run.pk))
     selected = ModelCard.objects.filter(repo_id__in=REPOS[:2])
     response = staff_client.post(
         reverse("admin:models_showcase_modelcard_changelist"),
         {"action": "sync_selected", "_selected_action": [c.pk for c in selected]},
         follow=True,
     )
-    assert "Hub sync: synced 2, unchanged 0, failed 0" in response.content.decode()
+    assert "Hub sync finished" in response.content.decode()
+    assert "synced 2, unchanged 0, failed 0" in response.content.decode()
     assert card(BGE).downloads == 18342
     assert card(SNOWFLAKE).downloads is None
     page = staff_client.get(reverse("admin:models_showcase_modelcard_changelist"), {"sync": "ok"}).content.decode()

@@ -20,7 +20,7 @@ from django.utils.html import escape
 from contributions.models import Contribution, ContributionGroup
 from models_showcase.models import Badge, EvalResult, ModelCard
 from models_showcase.rendering import refresh_card_html
-from portfolio.markdown import render_markdown
+from portfolio.markdown import render_inline_markdown, render_markdown
 from portfolio.models import Profile, ProfileLink
 from tests.builders import make_badge, make_card, make_contribution, make_group, make_profile
 from tests.xss_payloads import PAYLOADS
@@ -271,9 +271,31 @@ def test_helper_passes_inert_html(good):
 # ---- 1. The renderer ----
 
 
-@pytest.mark.parametrize("payload", PAYLOADS)
+# Code blocks are highlighted (Pygments classes kept on span, div, pre and code), so the corpus
+# also goes through them: inside a fence, as a fence's language or options, and as raw markup.
+CODE_PAYLOADS = [
+    pytest.param(f"```python\n{param.values[0]}\n```", id=f"fenced-{param.id}") for param in PAYLOADS[:12]
+] + [
+    pytest.param('```python" onmouseover="alert(1)\nx\n```', id="fence-language-breakout"),
+    pytest.param('```{.python #x onclick="alert(1)" style="color:red"}\nx\n```', id="fence-options"),
+    pytest.param("```{.python full=true cssfile=x.css}\nx\n```", id="fence-pygments-options"),
+    pytest.param("```html\n</code></pre></div><script>alert(1)</script>\n```", id="fence-closing-tags"),
+    pytest.param('<div class="codehilite" style="position:fixed" onclick="alert(1)">x</div>', id="raw-codehilite"),
+    pytest.param('<span class="k" onmouseover="alert(1)">x</span>', id="raw-highlight-span"),
+    pytest.param("    <script>alert(1)</script>", id="indented-code"),
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS + CODE_PAYLOADS)
 def test_render_markdown_leaves_nothing_executable(payload):
     assert_no_executable_markup(render_markdown(payload))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS + CODE_PAYLOADS)
+def test_render_inline_markdown_leaves_nothing_executable(payload):
+    html = render_inline_markdown(payload)
+    assert_no_executable_markup(html)
+    assert "class=" not in html  # a summary keeps no class at all
 
 
 def test_the_corpus_is_large_and_its_ids_unique():
@@ -311,7 +333,7 @@ def test_the_sites_own_markup_passes(client):
 def test_markdown_fields_are_sanitized_on_the_public_pages(client, payload):
     skip_nul_on_postgresql(payload)
     make_profile(intro=payload)
-    card = make_card(description=payload)
+    card = make_card(description=payload, summary=payload)
     make_contribution(group=make_group(intro=payload), writeup=payload)
 
     expected = render_markdown(payload)
@@ -322,14 +344,19 @@ def test_markdown_fields_are_sanitized_on_the_public_pages(client, payload):
         Contribution.objects.get().writeup_html,
     ]
     assert stored == [expected] * 4
+    expected_summary = render_inline_markdown(payload)
+    assert ModelCard.objects.get().summary_html == expected_summary
 
     home = get_page(client, reverse("portfolio:home"))
     detail = get_page(client, card.get_absolute_url())
     assert_no_executable_markup(home, whole_page=True)
     assert_no_executable_markup(detail, whole_page=True)
-    if expected.strip():  # the pages show the sanitized HTML: the profile, card, group and contribution
-        assert home.count(expected) >= 4
+    if expected.strip():  # the pages show the sanitized HTML: the profile, group and contribution; the write-up
+        assert home.count(expected) >= 3
         assert expected in detail
+    if expected_summary:  # the summary: on the card and at the top of the model page
+        assert f'<p class="model-card__description">{expected_summary}</p>' in home
+        assert f'<p class="model-detail__summary">{expected_summary}</p>' in detail
 
 
 # ---- 3. Plain-text fields are escaped, not sanitized ----

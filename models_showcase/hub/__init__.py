@@ -6,6 +6,7 @@
 - eval_rows.py: its model-index and evalResults, read result by result into evaluation rows;
 - writer.py: the database writes (only the Hub's columns; rows updated in place);
 - run.py: one run over the cards, and its report.
+- fetch.py: one model asked once while the owner adds its card in the admin (the same mapping and writer).
 
 `sync_cards` is what `manage.py sync_hub` and the admin action call.
 """

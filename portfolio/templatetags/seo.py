@@ -3,20 +3,20 @@
 Every text is computed here from objects the view has already fetched: no query of its own.
 """
 
-import html
-import re
+from html.parser import HTMLParser
 
 from django import template
 from django.templatetags.static import static
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext, to_locale
 
 register = template.Library()
 
 DESCRIPTION_LENGTH = 160
 
-# Block-level ends: "<p>a</p><p>b</p>" must read "a b", not "ab".
-_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|div|blockquote|pre|tr|td|th|dd|dt)\s*>|<br\s*/?>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
+# Elements whose end ends a run of text: "<p>a</p><p>b</p>" must read "a b", not "ab".
+_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "blockquote", "dd", "dt", "br", "tr", "td", "th"}
+# Elements whose text is no sentence: code blocks and tables go whole (inline code stays).
+_SKIPPED = {"pre", "table", "script", "style"}
 
 # Open Graph wants language_TERRITORY; a bare language code gets its usual territory.
 _TERRITORIES = {
@@ -56,13 +56,47 @@ def summary(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
     return cut.rstrip(" ,.;:·-") + "…"
 
 
+class _TextReader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIPPED:
+            self.skipping += 1
+        elif tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        if tag in _BLOCKS or tag in _SKIPPED:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    """The text a reader would take from sanitized HTML: no tags, no code blocks, no tables."""
+    reader = _TextReader()
+    reader.feed(markup or "")
+    reader.close()
+    return "".join(reader.parts)
+
+
 def html_summary(markup: str, limit: int = DESCRIPTION_LENGTH) -> str:
-    """Sanitized HTML as a `summary`: tags go and character references are decoded.
+    """Sanitized HTML as a `summary`: tags, code blocks and tables go, character references are decoded.
 
     The result is text, not HTML; the template escapes it once, like any other text.
     """
-    text = _TAG.sub("", _BLOCK_END.sub(" ", markup or ""))
-    return summary(html.unescape(text), limit)
+    return summary(html_text(markup), limit)
 
 
 @register.filter
@@ -73,8 +107,21 @@ def profile_description(profile) -> str:
 
 @register.filter
 def card_description(card) -> str:
-    """A model page's description: the card's text, else a sentence naming the model."""
-    return html_summary(card.description_html) or f"{card.title} on the Hugging Face Hub"
+    """A model page's description: the card's summary, else its write-up's text, else a sentence naming the model."""
+    return (
+        html_summary(card.summary_html)
+        or html_summary(card.description_html)
+        or gettext("%(title)s on the Hugging Face Hub") % {"title": card.title}
+    )
+
+
+@register.simple_tag
+def share_title(name: str, site_title: str) -> str:
+    """A page's title in link previews: "<name> · <site title>", or the site title alone if there is no other name."""
+    name = " ".join((name or "").split())
+    if not name or name == site_title:
+        return site_title
+    return f"{name} · {site_title}"
 
 
 @register.filter

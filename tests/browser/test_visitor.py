@@ -207,3 +207,116 @@ def test_evaluation_results_are_accessible_when_open(open_page, axe_source, mteb
     page.add_script_tag(content=axe_source)
     result = page.evaluate("async () => (await axe.run(document)).violations")
     assert [v["id"] for v in result if v["impact"] in ("serious", "critical")] == []
+
+
+# ---- Drafts, as staff preview them ----
+
+
+@pytest.fixture
+def staff_cookie(django_user_model, live_server):
+    """A signed-in superuser's session cookie, for a browser context on the live server."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(django_user_model.objects.create_superuser("owner", "owner@example.com", "a-long-passphrase"))
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url}  # fmt: skip
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_staff_preview_a_draft_with_a_visible_banner(browser, live_server, seed, staff_cookie, axe_source, scheme):
+    draft = ModelCard.objects.create(repo_id="dragonkue/draft-model", summary="아직 *공개 전* 모델", is_published=False)
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, color_scheme=scheme, bypass_csp=True)
+    context.add_cookies([staff_cookie])
+    page = context.new_page()
+    try:
+        assert page.goto(draft.get_absolute_url()).status == 200
+        banner = page.locator(".draft-banner")
+        assert banner.is_visible()
+        assert "Draft — not public" in banner.inner_text()
+        assert page.evaluate("getComputedStyle(document.querySelector('.draft-banner')).borderTopStyle") == "dashed"
+        page.goto("/")
+        assert page.locator(".model-grid > .draft .draft-banner").is_visible()
+        assert page.locator(".model-grid > .draft .model-card").count() == 1
+        screenshot(page, f"staff-draft-preview-{scheme}")
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("async () => (await axe.run(document)).violations")
+        assert [v["id"] for v in result if v["impact"] in ("serious", "critical")] == []
+    finally:
+        context.close()
+    visitor = browser.new_context(base_url=live_server.url)
+    try:
+        assert visitor.new_page().goto(draft.get_absolute_url()).status == 404
+    finally:
+        visitor.close()
+
+
+# ---- A model's write-up: highlighted code and wide tables ----
+
+WRITE_UP = """## 사용법
+
+```python
+from sentence_transformers import SentenceTransformer
+
+# 한국어 검색에 맞춘 모델
+model = SentenceTransformer("dragonkue/BGE-m3-ko", trust_remote_code=True, device="cuda")
+embeddings = model.encode(["질문", "문서"], batch_size=32, normalize_embeddings=True)
+```
+
+| Model | MTEB-ko NDCG@10 | AutoRAG MRR@10 | Parameters | Context length | Licence | Base model |
+|:--|--:|--:|--:|--:|:--|:--|
+| dragonkue/BGE-m3-ko | 0.7431 | 0.6712 | 568M | 8192 | apache-2.0 | BAAI/bge-m3 |
+"""
+
+
+@pytest.fixture
+def write_up_page(seed):
+    card = ModelCard.objects.get(repo_id=SEED_CARDS[1])
+    card.description = WRITE_UP
+    card.save()
+    return card.get_absolute_url()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_highlighted_code_is_readable_in_light_and_dark(open_page, axe_source, write_up_page, scheme):
+    page = open_page(write_up_page, bypass_csp=True, color_scheme=scheme)
+    code = page.locator(".prose .codehilite pre")
+    assert code.is_visible()
+    colours = page.evaluate(
+        """() => Object.fromEntries(['.kn', '.kc', '.s2', '.c1', '.n'].map(sel => {
+               const el = document.querySelector('.prose .codehilite ' + sel);
+               return [sel, el ? getComputedStyle(el).color : null];
+           }))"""
+    )
+    assert None not in colours.values(), colours
+    text = page.evaluate("getComputedStyle(document.body).color")
+    assert colours[".kn"] != text and colours[".s2"] != text and colours[".c1"] != text  # highlighted, not plain
+    assert len({colours[".kn"], colours[".s2"], colours[".c1"]}) == 3
+    background = page.evaluate("getComputedStyle(document.querySelector('.prose .codehilite pre')).backgroundColor")
+    assert background == {"light": "rgb(238, 241, 244)", "dark": "rgb(31, 38, 46)"}[scheme]
+    screenshot(page, f"code-{scheme}")
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => (await axe.run(document, {runOnly: ['color-contrast']})).violations")
+    assert [node["target"] for v in result for node in v["nodes"]] == []
+
+
+def test_highlighting_differs_between_light_and_dark(open_page, write_up_page):
+    keyword = "getComputedStyle(document.querySelector('.prose .codehilite .kn')).color"
+    light = open_page(write_up_page, color_scheme="light").evaluate(keyword)
+    dark = open_page(write_up_page, color_scheme="dark").evaluate(keyword)
+    assert light != dark
+
+
+def test_wide_code_and_tables_scroll_inside_themselves_on_a_phone(open_page, write_up_page):
+    page = open_page(write_up_page, viewport=PHONE, is_mobile=True, has_touch=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for selector in [".prose .codehilite pre", ".prose table"]:
+        box = page.evaluate(
+            f"""() => {{ const el = document.querySelector('{selector}'), r = el.getBoundingClientRect();
+                        return [el.scrollWidth, el.clientWidth, r.right]; }}"""
+        )
+        scroll_width, client_width, right = box
+        assert scroll_width > client_width, selector  # wider than the phone: it scrolls...
+        assert right <= PHONE["width"], selector  # ...inside its own box
+    screenshot(page, "phone-write-up")

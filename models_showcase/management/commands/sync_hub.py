@@ -3,8 +3,10 @@ import sys
 
 from django.core.management.base import CommandError
 
+from models_showcase import sync_runs
 from models_showcase.hub import DeadlineExceeded, Status, hard_deadline, sync_cards, unknown_repo_ids
 from models_showcase.locking import LockHeld, sync_lock
+from models_showcase.models import SyncRun
 from portfolio.management.base import DocumentedExitCodesCommand
 
 EXIT_CODES = """exit codes:
@@ -38,6 +40,13 @@ class Command(DocumentedExitCodesCommand):
         parser.add_argument(
             "--timeout", type=float, default=300.0, help="Stop the whole run after this many seconds (default 300)."
         )
+        parser.add_argument(
+            "--run-id",
+            type=int,
+            metavar="N",
+            help="Run the Hub sync queued in the admin as run N, recording its progress and outcome there "
+            "(the admin starts this itself).",
+        )
 
     def execute(self, *args, **options):
         # Bad arguments exit 2 like every other "could not run" (argparse does the same for unknown flags).
@@ -47,9 +56,13 @@ class Command(DocumentedExitCodesCommand):
             self.stderr.write(f"sync_hub: {error}")
             sys.exit(2)
 
-    def handle(self, *args, only, discover, dry_run, as_json, timeout, verbosity, **options):
+    def handle(self, *args, only, discover, dry_run, as_json, timeout, verbosity, run_id=None, **options):
         if timeout <= 0:
             raise CommandError("--timeout must be a positive number of seconds")
+        if run_id is not None:
+            if only or discover or dry_run:
+                raise CommandError("--run-id takes its cards from the run: no --only, --discover or --dry-run")
+            self._run_queued(run_id, timeout)
         missing = unknown_repo_ids(only)
         if missing:
             raise CommandError(f"no card for {', '.join(missing)} (add it in the admin first)")
@@ -70,6 +83,25 @@ class Command(DocumentedExitCodesCommand):
         else:
             self._print_report(report, verbosity)
         sys.exit(report.exit_code)
+
+    def _run_queued(self, run_id: int, timeout: float) -> None:
+        try:
+            with hard_deadline(timeout + 10):
+                run = sync_runs.execute(run_id, timeout=timeout)
+        except SyncRun.DoesNotExist:
+            raise CommandError(f"no Hub sync run {run_id}") from None
+        except sync_runs.NotQueued as error:
+            raise CommandError(str(error)) from None
+        except DeadlineExceeded:
+            raise CommandError(f"the run did not finish within --timeout ({timeout:g} s)") from None
+        line = f"sync_hub run {run.pk}: {run.summary}"
+        if run.status == SyncRun.Status.FAILED:
+            self.stderr.write(line)
+            sys.exit(2)
+        for error in run.errors:
+            self.stderr.write(f"FAILED {error['repo_id']}: {error['error']}")
+        self.stdout.write(line)
+        sys.exit(1 if run.failed_count else 0)
 
     def _progress(self, done: int, total: int, result) -> None:
         sys.stderr.write(f"\r\033[K[{done}/{total}] {result.repo_id}: {result.status}")
