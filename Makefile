@@ -77,3 +77,4 @@ lock: install
 screenshots:
 	cp artifacts/screenshots/desktop.png docs/screenshot-desktop.png
 	cp artifacts/screenshots/phone.png docs/screenshot-phone.png
+	cp artifacts/screenshots/admin-editor-ko.png docs/screenshot-admin.png

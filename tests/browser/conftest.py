@@ -81,3 +81,41 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+OWNER_PASSWORD = "a-long-owner-passphrase"
+
+
+@pytest.fixture
+def signed_in(open_page, django_user_model):
+    """signed_in(locale=None) -> an admin page with the owner logged in.
+
+    The test then fails on anything the browser reports: a console error (CSP violations
+    included, also those reported to the page itself), an uncaught script error, or an
+    answer of HTTP 400 or more.
+    """
+    problems: list[str] = []
+
+    def open_(*, locale: str | None = None):
+        django_user_model.objects.create_superuser("owner", "owner@example.com", OWNER_PASSWORD)
+        page = open_page("/admin/login/", **({"locale": locale} if locale else {}))
+        # Failed loads are reported with their address by "response"; the console's copy has none.
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error" and not m.text.startswith("Failed to load resource") and problems.append(m.text)
+            ),
+        )
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
+        page.fill("#id_username", "owner")
+        page.fill("#id_password", OWNER_PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url("**/admin/")
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e => console.error('CSP: ' + e.violatedDirective))"
+        )
+        return page
+
+    yield open_
+    assert problems == []

@@ -17,7 +17,6 @@ from tests.sync_process import point_sync_processes_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "a-long-owner-passphrase"
 CHANGELIST = "/admin/models_showcase/modelcard/"
 
 
@@ -31,28 +30,10 @@ def hub(monkeypatch, settings, tmp_path):
 
 
 @pytest.fixture
-def owner_page(open_page, django_user_model):
-    """The admin, logged in, with the demo's cards; fails the test on any CSP violation or script error."""
+def owner_page(signed_in):
+    """The admin, logged in, with the demo's cards."""
     load_demo()
-    django_user_model.objects.create_superuser("owner", "owner@example.com", PASSWORD)
-    page = open_page("/admin/login/")
-    problems = []
-    page.on(
-        "console",
-        lambda m: m.type == "error" and not m.text.startswith("Failed to load resource") and problems.append(m.text),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-    # CSP violations are also reported to the page itself; collect those from the first script on.
-    page.add_init_script(
-        "document.addEventListener('securitypolicyviolation', e => console.error('CSP: ' + e.violatedDirective))"
-    )
-    yield page
-    assert problems == []
+    return signed_in()
 
 
 def list_order(page) -> list[str]:

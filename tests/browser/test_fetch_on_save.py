@@ -15,28 +15,12 @@ from tests.fakehub import FakeHub, seed_models
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "a-long-owner-passphrase"
 ADD = "/admin/models_showcase/modelcard/add/"
 
 
 @pytest.fixture
-def admin_page(open_page, django_user_model):
-    """A logged-in admin page; fails the test if the browser reports any CSP violation or script error."""
-    django_user_model.objects.create_superuser("owner", "owner@example.com", PASSWORD)
-    page = open_page("/admin/login/")
-    problems = []
-    page.on(
-        "console",
-        lambda m: m.type == "error" and not m.text.startswith("Failed to load resource") and problems.append(m.text),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-    yield page
-    assert problems == []
+def admin_page(signed_in):
+    return signed_in()
 
 
 @pytest.fixture
@@ -62,9 +46,7 @@ def test_owner_pastes_a_hub_address_and_sees_the_statistics(admin_page, hub):
 
     assert page.input_value("#id_repo_id") == "dragonkue/BGE-m3-ko"
     assert page.input_value("#id_title") == "BGE-m3-ko"
-    assert page.input_value("#id_summary").startswith(
-        "BGE-m3-ko는 [BAAI/bge-m3](https://huggingface.co/BAAI/bge-m3)"
-    )
+    assert page.input_value("#id_summary").startswith("BGE-m3-ko는 [BAAI/bge-m3](https://huggingface.co/BAAI/bge-m3)")
     assert "filled in from the Hub" in page.inner_text(".messagelist")
     # The Hub's numbers, in the collapsed "From the Hub" section.
     page.locator("fieldset", has=page.locator(".field-downloads")).locator("summary").click()

@@ -9,8 +9,6 @@ from tests.photos import big_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "a-long-owner-passphrase"
-
 
 def watch(page) -> list[str]:
     """Script errors, CSP violations (console errors) and failed loads on `page`, as they happen."""
@@ -28,19 +26,14 @@ def avatar(page) -> dict:
     )
 
 
-def test_a_15_mb_phone_photo_becomes_the_avatar(open_page, django_user_model, tmp_path):
+def test_a_15_mb_phone_photo_becomes_the_avatar(open_page, signed_in, tmp_path):
     load_demo()
-    django_user_model.objects.create_superuser("owner", "owner@example.com", PASSWORD)
     photo = tmp_path / "IMG_0001.JPG"
     photo.write_bytes(big_photo())
     assert photo.stat().st_size > 14_000_000
 
-    page = open_page("/admin/login/")
-    problems = watch(page)
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    page = signed_in()  # which fails the test on any console error, script error or failed load
+    problems = []
 
     page.goto("/admin/portfolio/profile/")  # the one profile's form
     page.set_input_files("#id_avatar", photo)

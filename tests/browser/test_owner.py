@@ -10,8 +10,6 @@ from tests.test_i18n import foreign_strings, read_po, visible_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "a-long-owner-passphrase"
-
 
 @pytest.fixture(params=["ko", "en"])
 def language(request) -> str:
@@ -20,25 +18,10 @@ def language(request) -> str:
 
 
 @pytest.fixture
-def admin_page(open_page, django_user_model, language):
-    """A logged-in admin page; fails the test if the browser reports any CSP violation or script error."""
+def admin_page(signed_in, language):
+    """The owner signed in, their browser in `language`, with the demo content."""
     load_demo()
-    django_user_model.objects.create_superuser("owner", "owner@example.com", PASSWORD)
-    page = open_page("/admin/login/", locale=language)
-    problems = []
-    # Failed loads are reported with their address by "response"; the console's copy has none.
-    page.on(
-        "console",
-        lambda m: m.type == "error" and not m.text.startswith("Failed to load resource") and problems.append(m.text),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-    yield page
-    assert problems == []
+    return signed_in(locale=language)
 
 
 def cover_png(tmp_path):
