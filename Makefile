@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages makemessages run serve test lint format lock screenshots
+.PHONY: install messages makemessages run serve test lint format lock screenshots lighthouse
 
 # Re-installs only when the lock file changes.
 $(VENV)/.installed: requirements.txt
@@ -16,10 +16,12 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@
 
-# axe-core, for the browser tests' accessibility checks (skipped without npm).
+# axe-core, for the browser tests' accessibility checks, and vnu-jar, the Nu Html Checker that
+# tests/test_html_valid.py runs with the machine's Java (both skipped without npm). --ignore-scripts:
+# vnu-jar's postinstall would download a Java from GitHub; we use Debian's (.ci/run installs it).
 node_modules/.installed: package.json package-lock.json
-	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
-	else echo "npm not found: the accessibility tests will be skipped"; fi
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent --ignore-scripts && touch $@; \
+	else echo "npm not found: the accessibility and HTML validity tests will be skipped"; fi
 
 # The Korean and English catalogues (locale/*/LC_MESSAGES/django.po), compiled by gettext's msgfmt.
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
@@ -78,3 +80,7 @@ screenshots:
 	cp artifacts/screenshots/desktop.png docs/screenshot-desktop.png
 	cp artifacts/screenshots/phone.png docs/screenshot-phone.png
 	cp artifacts/screenshots/admin-editor-ko.png docs/screenshot-admin.png
+
+# Google Lighthouse on / and a model page, mobile and desktop (bench/lighthouse.py; fetches lighthouse@12.2.3 with npx).
+lighthouse: install
+	$(PY) bench/lighthouse.py --write-docs

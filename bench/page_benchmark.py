@@ -49,6 +49,8 @@ def production_env(workdir: Path) -> dict[str, str]:
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Absolute URLs (canonical, og:url) come from configuration, never from the request.
+        DJANGO_SITE_URL="http://127.0.0.1:8000",
         # Plain http on loopback: no redirect to https, cookies without the Secure flag.
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_SECURE_COOKIES="0",

@@ -4,13 +4,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
-from portfolio.markdown import render_markdown
+from portfolio.markdown import INTRO_MAX_LENGTH, WRITEUP_MAX_LENGTH, render_markdown, validate_markdown_renders
 from portfolio.publishing import PublishableQuerySet
 
 _PULL_REQUEST_URL = re.compile(
@@ -62,7 +63,10 @@ class ContributionGroup(models.Model):
         help_text=_('The heading, e.g. "sentence-transformers 라이브러리 개선".'),
     )
     intro = MarkdownxField(
-        _("introduction"), blank=True, help_text=_("Markdown shown under the heading, before its pull requests.")
+        _("introduction"),
+        blank=True,
+        validators=[MaxLengthValidator(INTRO_MAX_LENGTH), validate_markdown_renders],
+        help_text=_("Markdown shown under the heading, before its pull requests."),
     )
     intro_html = models.TextField(_("introduction HTML"), blank=True, editable=False)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0, help_text=_("Lower numbers come first."))
@@ -117,6 +121,7 @@ class Contribution(models.Model):
     writeup = MarkdownxField(
         _("write-up"),
         blank=True,
+        validators=[MaxLengthValidator(WRITEUP_MAX_LENGTH), validate_markdown_renders],
         help_text=_("Markdown: the problem, the solution, the implementation, why it matters."),
     )
     writeup_html = models.TextField(_("write-up HTML"), blank=True, editable=False)

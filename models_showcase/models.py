@@ -15,7 +15,7 @@ from markdownx.models import MarkdownxField
 from models_showcase.rendering import refresh_card_html
 from models_showcase.stats import TREND_DAYS, trend
 from portfolio.images import IMAGE_HELP, SanitizedImageField
-from portfolio.markdown import render_inline_markdown, render_markdown
+from portfolio.markdown import WRITEUP_MAX_LENGTH, render_inline_markdown, render_markdown, validate_markdown_renders
 from portfolio.publishing import PublishableQuerySet
 
 
@@ -132,6 +132,7 @@ class ModelCard(models.Model):
     description = MarkdownxField(
         _("write-up"),
         blank=True,
+        validators=[MaxLengthValidator(WRITEUP_MAX_LENGTH), validate_markdown_renders],
         help_text=_("Markdown, shown on the model's own page only: the full write-up, with tables, code and images."),
     )
     description_html = models.TextField(_("description html"), blank=True, editable=False)

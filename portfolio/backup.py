@@ -9,9 +9,16 @@ A backup is one folder named after its UTC time (``2026-11-26T173000Z``) holding
 Restoring verifies every checksum before it touches anything, refuses a backup of another vendor, and never
 deletes the current media: they are moved aside to ``<MEDIA_ROOT>.before-restore-<time>``.
 
+A backup is trusted input: whoever can write one can put any row in the database. Checksums catch damage, not
+tampering, so a restore also refuses what the site itself would never have written (docs/SECURITY.md): a symbolic
+link anywhere, a media file that is not an image uploads produce (``portfolio/media_types.py``). Every file is read
+from one descriptor opened without following links, checked and copied from it, so nothing can be swapped between
+the check and the copy; manifest text is printed only through ``printable``.
+
 The management commands ``backup`` and ``restore`` are thin wrappers around the functions here.
 """
 
+import errno
 import hashlib
 import json
 import os
@@ -19,12 +26,14 @@ import re
 import shlex
 import shutil
 import sqlite3
+import stat
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import django
 from django.conf import settings
@@ -32,12 +41,16 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
+from portfolio import media_types
+
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 MEDIA_DIR = "media"
 DATABASE_FILES = {"sqlite": "db.sqlite3", "postgresql": "database.dump"}
 VENDOR_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 STAMP_FORMAT = "%Y-%m-%dT%H%M%SZ"
+COPY_CHUNK = 1 << 20
+IMAGE_KINDS = "JPEG, PNG, WebP, GIF or AVIF, by name and by content"
 # A restore waits at most this long for a lock the running site holds, then fails (and rolls back) instead of
 # hanging; the site's own queries are short, so only a stuck transaction makes it give up.
 RESTORE_LOCK_TIMEOUT = "60s"
@@ -64,6 +77,8 @@ class BackupResult:
     media_root: Path
     media_found: bool  # False: MEDIA_ROOT did not exist, so the backup has no media/ folder
     migrations: dict[str, str]
+    # Files in MEDIA_ROOT left out: links, and files that are not images uploads produce (a restore would refuse them)
+    media_skipped: tuple[str, ...] = ()
 
     @property
     def media_size(self) -> int:
@@ -84,6 +99,7 @@ class RestoreResult:
     media_moved_aside: Path | None  # where the media from before the restore are now; None if there were none
     pending_migrations: tuple[str, ...]  # this code's migrations the restored database has not applied
     leftover_tables: tuple[str, ...]  # PostgreSQL: tables the backup does not have, left as they were
+    cards_rendered: bool = True  # False: pending migrations, so the cards were not rendered again (render_cards)
 
 
 def default_backup_root() -> Path:
@@ -96,6 +112,20 @@ def format_size(size: int) -> str:
     while value >= 1024 and unit < len(units) - 1:
         value, unit = value / 1024, unit + 1
     return f"{size} B" if unit == 0 else f"{value:.1f} {units[unit]}"
+
+
+def printable(value: object) -> str:
+    """`value` as text that is safe on a terminal: control and format characters are shown as escapes.
+
+    Manifest fields and file names are input; an escape code or a bidi override in one would otherwise
+    reach the operator's terminal (retitle it, hide text, fake a line of output).
+    """
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") or char == "\\"
+        else char
+        for char in str(value)
+    )
 
 
 # ---- Backup
@@ -127,7 +157,7 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
             _sqlite_backup(partial / database_file.name)
         # After the database, not before: Django writes an upload's file before the row naming it, so every file the
         # copied rows refer to already exists when the media are copied.
-        media_found = _copy_media(media_root, partial / MEDIA_DIR)
+        media_found, skipped = _copy_media(media_root, partial / MEDIA_DIR)
         files = [_describe(partial, file) for file in _files_in(partial)]
         manifest = {
             "format": MANIFEST_FORMAT,
@@ -157,6 +187,7 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
         media_root=media_root,
         media_found=media_found,
         migrations=migrations,
+        media_skipped=tuple(skipped),
     )
 
 
@@ -176,13 +207,29 @@ def _sqlite_backup(target: Path) -> None:
         target_db.close()
 
 
-def _copy_media(media_root: Path, target: Path) -> bool:
+def _copy_media(media_root: Path, target: Path) -> tuple[bool, list[str]]:
+    """Copy the images under MEDIA_ROOT; return whether it exists, and what was left out.
+
+    Only what a restore accepts is copied, so every backup can be restored: regular files (a link is not followed,
+    the backup depends on nothing outside itself) that are images uploads produce.
+    """
     if not media_root.is_dir():
-        return False
-    # With copytree's default symlinks=False a link's target bytes are copied: the backup depends on nothing outside
-    # itself (and holds no links, which verify_backup refuses).
-    shutil.copytree(media_root, target, ignore_dangling_symlinks=True)
-    return True
+        return False, []
+    target.mkdir()
+    skipped = []
+    for directory, dirnames, filenames in os.walk(media_root):
+        folder = Path(directory)
+        for name in sorted(dirnames):
+            if (folder / name).is_symlink():
+                skipped.append((folder / name).relative_to(media_root).as_posix())
+        for name in sorted(filenames):
+            relative = (folder / name).relative_to(media_root).as_posix()
+            try:
+                with _open_regular(media_root, relative) as source:
+                    _copy_image(source, relative, target / relative)
+            except BackupError:
+                skipped.append(relative)
+    return True, skipped
 
 
 def _migration_state() -> dict[str, str]:
@@ -206,17 +253,27 @@ def verify_backup(path: Path) -> None:
     manifest = _read_manifest(path)
     listed = {entry["path"]: entry for entry in manifest["files"]}
     present = {file.relative_to(path).as_posix() for file in _files_in(path)}
-    problems = [f"{name} is missing" for name in sorted(listed.keys() - present)]
-    problems += [f"{name} is not listed in the manifest" for name in sorted(present - listed.keys())]
+    problems = [f"{printable(name)} is missing" for name in sorted(listed.keys() - present)]
+    problems += [f"{printable(name)} is not listed in the manifest" for name in sorted(present - listed.keys())]
     for name in sorted(listed.keys() & present):
-        entry, file = listed[name], path / name
-        if file.stat().st_size != entry["size"]:
-            problems.append(f"{name} has {file.stat().st_size} bytes, the manifest says {entry['size']}")
-        elif _sha256(file) != entry["sha256"]:
-            problems.append(f"{name} does not match its sha256 checksum")
+        entry = listed[name]
+        try:
+            with _open_regular(path, name) as file:
+                size, sha256, head = _read_all(file)
+        except BackupError as error:
+            problems.append(str(error))
+            continue
+        if size != entry["size"]:
+            problems.append(f"{printable(name)} has {size} bytes, the manifest says {entry['size']}")
+        elif sha256 != entry["sha256"]:
+            problems.append(f"{printable(name)} does not match its sha256 checksum")
+        elif name.startswith(f"{MEDIA_DIR}/") and media_types.served_type(name, head) is None:
+            problems.append(f"{printable(name)} is not an image uploads produce ({IMAGE_KINDS})")
     if problems:
         shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
-        raise BackupError(f"The backup {path} is damaged or was modified, so it will not be restored: {shown}.")
+        raise BackupError(
+            f"The backup {printable(path)} is damaged or was modified, so it will not be restored: {shown}."
+        )
 
 
 def check_restorable(path: Path) -> dict[str, Any]:
@@ -228,7 +285,8 @@ def check_restorable(path: Path) -> dict[str, Any]:
     theirs = manifest["database"]["vendor"]
     if theirs != vendor:
         raise BackupError(
-            f"The backup {path} is of a {VENDOR_NAMES.get(theirs, theirs)} database and this site uses "
+            f"The backup {printable(path)} is of a {printable(VENDOR_NAMES.get(theirs, theirs))} database and "
+            f"this site uses "
             f"{VENDOR_NAMES[vendor]}: a backup can only be restored into the same kind of database."
         )
     return manifest
@@ -237,13 +295,20 @@ def check_restorable(path: Path) -> dict[str, Any]:
 def _read_manifest(path: Path) -> dict[str, Any]:
     manifest_file = path / MANIFEST_NAME
     if not path.is_dir():
-        raise BackupError(f"{path} is not a folder: give the backup folder, e.g. var/backups/2026-11-26T173000Z.")
+        raise BackupError(
+            f"{printable(path)} is not a folder: give the backup folder, e.g. var/backups/2026-11-26T173000Z."
+        )
     if not manifest_file.is_file():
-        raise BackupError(f"{path} is not a complete backup: it has no {MANIFEST_NAME}.")
+        raise BackupError(f"{printable(path)} is not a complete backup: it has no {MANIFEST_NAME}.")
     try:
         manifest = json.loads(manifest_file.read_text("utf-8"))
         if manifest["format"] != MANIFEST_FORMAT:
-            raise BackupError(f"{manifest_file} is format {manifest['format']}; this code reads {MANIFEST_FORMAT}.")
+            raise BackupError(
+                f"{printable(manifest_file)} is format {printable(manifest['format'])}; "
+                f"this code reads {MANIFEST_FORMAT}."
+            )
+        if not isinstance(manifest["created_at"], str) or not isinstance(manifest["database"]["vendor"], str):
+            raise ValueError("the creation time or the database vendor is not text")
         database_file = manifest["database"]["file"]
         files = manifest["files"]
         names = [entry["path"] for entry in files]
@@ -252,7 +317,7 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         if not all(isinstance(entry["size"], int) and isinstance(entry["sha256"], str) for entry in files):
             raise ValueError("a size or a checksum is not of the right type")
     except (ValueError, KeyError, TypeError) as error:
-        raise BackupError(f"{manifest_file} is not a valid backup manifest ({error}).") from None
+        raise BackupError(f"{printable(manifest_file)} is not a valid backup manifest ({printable(error)}).") from None
     return manifest
 
 
@@ -275,28 +340,66 @@ def restore_backup(path: Path) -> RestoreResult:
     media_root = Path(settings.MEDIA_ROOT)
     _refuse_inside_media(path, media_root, "restore a backup")
     vendor = manifest["database"]["vendor"]
-    database_file = path / manifest["database"]["file"]
     stamp = datetime.now(UTC).strftime(STAMP_FORMAT)
+    entries = {entry["path"]: entry for entry in manifest["files"]}
+    media_entries = [entry for name, entry in entries.items() if name.startswith(f"{MEDIA_DIR}/")]
 
-    leftover_tables: tuple[str, ...] = ()
-    # The database first: if it fails, it is left as it was (one transaction) and the media have not been touched.
-    if vendor == "postgresql":
-        leftover_tables = _restore_postgresql(database_file)
-    else:
-        _restore_sqlite(database_file)
-    backup_media = path / MEDIA_DIR
-    moved_aside = _restore_media(backup_media if backup_media.is_dir() else None, media_root, stamp)
+    # Everything is first copied out of the backup, each file checked again as it is copied from the one descriptor
+    # it is read through: what is restored is what was checked, whatever happens to the backup meanwhile. Next to
+    # MEDIA_ROOT (owner-only: it holds the database), so the media move in by renaming.
+    staging = _unused_path(media_root.parent, f"{media_root.name}.restoring-{stamp}")
+    media_root.parent.mkdir(parents=True, exist_ok=True)
+    staging.mkdir(mode=0o700)
+    try:
+        database_file = staging / manifest["database"]["file"]
+        with _open_regular(path, manifest["database"]["file"]) as source:
+            _copy_checked(source, entries[manifest["database"]["file"]], database_file)
+        staged_media = staging / MEDIA_DIR
+        staged_media.mkdir()
+        for entry in media_entries:
+            with _open_regular(path, entry["path"]) as source:
+                _copy_checked(source, entry, staging / entry["path"], image=True)
 
+        leftover_tables: tuple[str, ...] = ()
+        # The database first: if it fails, it is left as it was (one transaction) and the media are not touched.
+        if vendor == "postgresql":
+            leftover_tables = _restore_postgresql(database_file)
+        else:
+            _restore_sqlite(database_file)
+        has_media = (path / MEDIA_DIR).is_dir() or bool(media_entries)
+        moved_aside = _restore_media(staged_media if has_media else None, media_root, stamp)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    pending = _pending_migrations()
+    cards_rendered = _refresh_pages(render_cards=not pending)
     return RestoreResult(
         path=path,
         vendor=vendor,
         created_at=manifest["created_at"],
         media_root=media_root,
-        media_files=sum(1 for entry in manifest["files"] if entry["path"].startswith(f"{MEDIA_DIR}/")),
+        media_files=len(media_entries),
         media_moved_aside=moved_aside,
-        pending_migrations=_pending_migrations(),
+        pending_migrations=pending,
         leftover_tables=leftover_tables,
+        cards_rendered=cards_rendered,
     )
+
+
+def _refresh_pages(*, render_cards: bool) -> bool:
+    """After a restore, nothing shown may come from before it: stored cards are rendered again, cached pages dropped.
+
+    With migrations pending the code's models may not match the restored tables: the cards are rendered by
+    `manage.py render_cards` after `migrate`. Returns whether they were rendered here.
+    """
+    from models_showcase.models import ModelCard
+    from models_showcase.rendering import refresh_card_html
+    from portfolio.page_cache import content_changed
+
+    if render_cards:
+        refresh_card_html(ModelCard.objects.values_list("pk", flat=True))
+    content_changed()
+    return render_cards
 
 
 def _restore_sqlite(database_file: Path) -> None:
@@ -345,6 +448,7 @@ def _restore_postgresql(dump: Path) -> tuple[str, ...]:
 
 
 def _restore_media(source: Path | None, media_root: Path, stamp: str) -> Path | None:
+    """Move the current media aside, then the checked copies in `source` (next to MEDIA_ROOT) into MEDIA_ROOT."""
     aside = None
     if media_root.is_dir() and any(media_root.iterdir()):
         aside = _unused_path(media_root.parent, f"{media_root.name}.before-restore-{stamp}")
@@ -354,7 +458,8 @@ def _restore_media(source: Path | None, media_root: Path, stamp: str) -> Path | 
             shutil.move(child, aside / child.name)
     media_root.mkdir(parents=True, exist_ok=True)
     if source is not None:
-        shutil.copytree(source, media_root, dirs_exist_ok=True)
+        for child in source.iterdir():
+            shutil.move(child, media_root / child.name)
     return aside
 
 
@@ -412,6 +517,77 @@ def _files_in(folder: Path) -> Iterator[Path]:
             if file.is_symlink():
                 raise BackupError(f"{file} is a symbolic link; a backup holds only regular files.")
             yield file
+
+
+def _open_regular(folder: Path, name: str) -> BinaryIO:
+    """Open `folder`/`name` for reading, following no link below `folder`; BackupError unless it is a regular file.
+
+    Each folder on the way is opened relative to the one before (O_NOFOLLOW), so a link swapped in for the file or
+    for any folder above it (media/ itself) fails the open instead of being followed; O_NONBLOCK: a FIFO does not
+    hang the open, and is then refused as not a regular file.
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+    *folders, filename = PurePosixPath(name).parts
+    shown = printable(PurePosixPath(folder.as_posix(), name))
+    try:
+        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as error:
+        raise BackupError(f"{shown} cannot be opened: {error.strerror}.") from None
+    try:
+        for part in folders:
+            inner = os.open(part, flags | os.O_DIRECTORY, dir_fd=directory)
+            os.close(directory)
+            directory = inner
+        descriptor = os.open(filename, flags | os.O_NONBLOCK, dir_fd=directory)
+    except OSError as error:
+        reason = "it or a folder above it is a symbolic link" if error.errno in (errno.ELOOP, errno.ENOTDIR) else ""
+        raise BackupError(f"{shown} cannot be opened: {reason or error.strerror}.") from None
+    finally:
+        os.close(directory)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise BackupError(f"{shown} is not a regular file.")
+    return open(descriptor, "rb")  # the caller's with-block closes it
+
+
+def _read_all(file: BinaryIO) -> tuple[int, str, bytes]:
+    """Size, sha256 and first bytes of an open file, read once."""
+    head = file.read(media_types.HEAD_SIZE)
+    digest, size = hashlib.sha256(head), len(head)
+    while chunk := file.read(COPY_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest(), head
+
+
+def _copy_checked(source: BinaryIO, entry: dict[str, Any], target: Path, *, image: bool = False) -> None:
+    """Copy an open backup file to `target`, raising BackupError unless the copy is what the manifest describes."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with target.open("xb") as out:
+        head = source.read(media_types.HEAD_SIZE)
+        chunk = head
+        while chunk:
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+            chunk = source.read(COPY_CHUNK)
+    name = printable(entry["path"])
+    if size != entry["size"] or digest.hexdigest() != entry["sha256"]:
+        raise BackupError(f"{name} changed while it was restored (its size or checksum no longer match); not restored.")
+    if image and media_types.served_type(entry["path"], head) is None:
+        raise BackupError(f"{name} is not an image uploads produce ({IMAGE_KINDS}); not restored.")
+
+
+def _copy_image(source: BinaryIO, name: str, target: Path) -> None:
+    """Copy an open file to `target` if it is an image uploads produce; BackupError (and no copy) if not."""
+    head = source.read(media_types.HEAD_SIZE)
+    if media_types.served_type(name, head) is None:
+        raise BackupError(f"{printable(name)} is not an image uploads produce.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("xb") as out:
+        out.write(head)
+        shutil.copyfileobj(source, out, COPY_CHUNK)
 
 
 def _describe(folder: Path, file: Path) -> BackupFile:

@@ -28,7 +28,9 @@ def site_language() -> str:
 
 def remember_site_language(language: str) -> None:
     """Called by Profile.save(): the next request speaks the new language on every worker."""
-    cache.set(SITE_LANGUAGE_KEY, language, timeout=None)
+    # Expiring, not kept forever: if this write failed while the cache still answers reads, other
+    # processes learn the new language from the database within minutes anyway.
+    cache.set(SITE_LANGUAGE_KEY, language, timeout=300)
 
 
 def _is_owner_path(path: str) -> bool:

@@ -2,7 +2,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, RegexValidator, URLValidator
+from django.core.validators import EmailValidator, MaxLengthValidator, RegexValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.text import format_lazy
@@ -11,7 +11,7 @@ from markdownx.models import MarkdownxField
 
 from portfolio.i18n import remember_site_language
 from portfolio.images import IMAGE_HELP, SanitizedImageField
-from portfolio.markdown import render_markdown
+from portfolio.markdown import INTRO_MAX_LENGTH, render_markdown, validate_markdown_renders
 
 validate_hub_username = RegexValidator(
     r"^(?!.*(--|\.\.))[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$",
@@ -91,6 +91,7 @@ class Profile(models.Model):
     intro = MarkdownxField(
         _("intro"),
         blank=True,
+        validators=[MaxLengthValidator(INTRO_MAX_LENGTH), validate_markdown_renders],
         help_text=_("Markdown shown in the profile box, under the link to your Hub profile."),
     )
     intro_html = models.TextField(_("intro html"), blank=True, editable=False)

@@ -21,10 +21,22 @@ request carrying the session of someone signed in is never answered from the cac
 what is rendered for staff is never stored (and is sent `Cache-Control: private, no-store`).
 Visitors send no session cookie, so for them nothing about sessions is read: a hit stays
 two cache reads.
+
+Nothing in a stored page comes from the request: absolute URLs are built from SITE_URL
+(portfolio/templatetags/seo.py), so the first visitor after an edit cannot choose the
+canonical URL everyone else gets. A hit still checks the Host header against ALLOWED_HOSTS
+first (400, as Django answers), since the rest of the stack it skips would have.
+
+The cache is a helper, not a dependency (portfolio/cache_backends.py answers a failing
+cache like an empty one, so pages come from the database). An invalidation that could not
+be written is remembered in this process, which then serves from the database and writes
+it again with each request until it succeeds; other processes cannot know, so no entry
+lives longer than PAGE_CACHE_SECONDS (minutes), which bounds how stale they can be.
 """
 
 import gzip
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -43,6 +55,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 VERSION_KEY = "content-version"
+
+logger = logging.getLogger("portfolio.cache")
 
 
 def content_version() -> tuple[str, float]:
@@ -66,8 +80,36 @@ def content_changed() -> None:
     transaction.on_commit(_new_version)
 
 
-def _new_version() -> None:
-    cache.set(VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None)
+class _PendingInvalidation:
+    """Whether this process changed content and could not tell the cache (see the module's docstring)."""
+
+    def __init__(self):
+        self.pending = False
+
+    def retry(self) -> bool:
+        """Write the invalidation again; whether none is pending any more."""
+        return _new_version()
+
+
+_invalidation = _PendingInvalidation()
+
+
+def _new_version() -> bool:
+    """Write a new content version; whether it reached the cache. Never raises: a write
+    (an admin save, a sync) must not fail because the cache did."""
+    try:
+        # The fail-soft backends answer False for a write that did not happen.
+        written = cache.set(VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None) is not False
+    except Exception:  # a backend that is not fail-soft
+        logger.exception("The page cache could not be invalidated.")
+        written = False
+    if written != (not _invalidation.pending):
+        _invalidation.pending = not written
+        if written:
+            logger.warning("The page cache is invalidated again after an earlier failure.")
+        else:
+            logger.error("The page cache could not be invalidated: serving from the database until it can be.")
+    return written
 
 
 # Headers set further in (CSP, X-Frame-Options) that belong to the page and are replayed
@@ -138,12 +180,18 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.PAGE_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD") or _signed_in(request):
+        if settings.PAGE_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
+        # What CommonMiddleware would have done: a Host not in ALLOWED_HOSTS gets a 400, cached page or not.
+        request.get_host()
+        if _signed_in(request):
+            return self.get_response(request)
+        if _invalidation.pending and not _invalidation.retry():
+            return self.get_response(request)  # the cache may hold pages older than the database
         version, changed_at = content_version()
         key = _key(version, request.path)
         encoding = _encoding(request.headers.get("Accept-Encoding", ""))
-        entry = _recent.get(f"{key}:{encoding}")
+        entry = _recent.get(f"{key}:{encoding}", max_age=settings.PAGE_CACHE_SECONDS)
         if entry is None:
             entry = cache.get(f"{key}:{encoding}")
         if entry is None:
@@ -156,6 +204,7 @@ class PageCacheMiddleware:
                     "body": response.content,
                     "headers": {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)},
                     "etag": hashlib.sha256(response.content).hexdigest()[:32],
+                    "stored_at": time.time(),
                 }
                 cache.set(f"{key}:identity", page, timeout=settings.PAGE_CACHE_SECONDS)
             entry = page if encoding == "identity" else {**page, "body": _compress(page["body"], encoding)}
@@ -202,7 +251,8 @@ class _RecentPages:
 
     Safe because a key holds the content version, which is still read from the shared
     cache on every request: after an edit no key here matches any more. It saves the
-    second shared-cache read (and its unpickling) for the pages asked for most.
+    second shared-cache read (and its unpickling) for the pages asked for most. An entry
+    lives no longer here than in the shared cache (an edit that never reached it).
     """
 
     def __init__(self, size: int = 32):
@@ -210,9 +260,12 @@ class _RecentPages:
         self.entries: OrderedDict[str, dict] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str) -> dict | None:
+    def get(self, key: str, *, max_age: float) -> dict | None:
         with self.lock:
             entry = self.entries.get(key)
+            if entry is not None and time.time() - entry.get("stored_at", 0) > max_age:
+                del self.entries[key]
+                entry = None
             if entry is not None:
                 self.entries.move_to_end(key)
             return entry
@@ -229,10 +282,30 @@ _recent = _RecentPages()
 
 
 def _encoding(accept_encoding: str) -> str:
-    accepted = {part.split(";")[0].strip().lower() for part in accept_encoding.split(",")}
-    if "br" in accepted:
-        return "br"
-    return "gzip" if "gzip" in accepted else "identity"
+    """The encoding to answer with: br or gzip if the client accepts it (q > 0), else identity.
+
+    `gzip;q=0` refuses gzip; `*` stands for every coding not named. Between the two, the
+    higher q wins, brotli on a tie. Identity is always possible: the page is never refused.
+    """
+    weights: dict[str, float] = {}
+    for part in accept_encoding.split(","):
+        coding, *params = (item.strip() for item in part.split(";"))
+        if not coding:
+            continue
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # a q-value we cannot read is no consent
+                if not 0 <= weight <= 1:  # also nan
+                    weight = 0.0
+        weights[coding.lower()] = weight
+    default = weights.get("*", 0.0)
+    best = max(("br", "gzip"), key=lambda coding: weights.get(coding, default))
+    return best if weights.get(best, default) > 0 else "identity"
 
 
 def _compress(body: bytes, encoding: str) -> bytes:

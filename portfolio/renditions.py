@@ -133,6 +133,9 @@ def _resized(image: Image.Image, width: int, *, square: bool) -> Image.Image:
 def _encode(image: Image.Image) -> bytes:
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    # Only pixels, as in the image itself (portfolio/images.py): Pillow's AVIF and WebP writers copy
+    # an ICC profile, EXIF and XMP from `info`. The stored image carries none; this keeps it so.
+    image.info = {}
     buffer = io.BytesIO()
     image.save(buffer, FORMAT, **SAVE_OPTIONS[FORMAT])
     return buffer.getvalue()

@@ -8,6 +8,7 @@ variables it cannot safely guess are set. `.env.example` lists them all.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -58,6 +59,21 @@ if not DEBUG and not ALLOWED_HOSTS:
     )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+
+def site_url(value: str) -> str:
+    """The site's origin, e.g. https://portfolio.example.com: scheme and host (and port), nothing more."""
+    parts = urlsplit(value.strip().rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"DJANGO_SITE_URL must be the site's origin, like https://portfolio.example.com, not {value!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+# Every absolute URL the site writes (canonical, og:url, og:image, the sitemap, robots.txt)
+# starts with this, never with the Host a request claims: a cached page is shown to everyone.
+SITE_URL = site_url(required_in_production("DJANGO_SITE_URL", "http://127.0.0.1:8000"))
+
 INSTALLED_APPS = [
     # The admin with the index in the owner's order (portfolio/admin_site.py).
     "portfolio.apps.PortfolioAdminConfig",
@@ -79,6 +95,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response has them: cached pages, static files, errors.
+    "portfolio.http_limits.PermissionsPolicyMiddleware",
+    "portfolio.http_limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages are answered here, before sessions, auth and the view.
@@ -143,25 +162,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # so every worker and every machine must share it: Redis when REDIS_URL is set, else a
 # directory on this machine (shared by its workers; a per-process memory cache would
 # keep serving old pages after an edit).
+# The cache is a helper, never a single point of failure: both backends answer a cache that is
+# down, frozen or unwritable like an empty one (portfolio/cache_backends.py), and the pages
+# come from the database.
 if env("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portfolio.cache_backends.FailSoftRedisCache",
             "LOCATION": env("REDIS_URL"),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "portfolio"),
+            # A frozen Redis costs a request a quarter of a second, not a hung worker.
+            "OPTIONS": {
+                "socket_connect_timeout": float(env("REDIS_TIMEOUT", "0.25")),
+                "socket_timeout": float(env("REDIS_TIMEOUT", "0.25")),
+            },
         }
     }
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "portfolio.cache_backends.FailSoftFileBasedCache",
             "LOCATION": env("DJANGO_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "portfolio"),
         }
     }
+# Sessions live in the database (Django's default, said here because it matters): a cache
+# that is down must not sign the owner out or break the admin login. django-axes keeps its
+# failed logins in the database too (its default handler), not in the cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # How long a rendered public page is kept; edits replace it at once anyway. 0 turns the page cache off.
-# Off by default in development, where templates change under you.
-PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "0" if DEBUG else "86400"))
+# Off by default in development, where templates change under you. Kept short: if an edit
+# could not reach the cache (it was down), pages in other processes are stale this long at most.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "0" if DEBUG else "300"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -264,6 +297,24 @@ AXES_VERBOSE = False
 # address the outermost of them saw (portfolio/client_ip.py says why not a library).
 TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "portfolio.client_ip.client_ip"
+
+# Request bodies. Uploads may be 25 MB (portfolio/images.py): a request may carry that and
+# its form, no more (413 otherwise); the proxy in front must let it through (nginx:
+# client_max_body_size 26m). Form fields without files: 2.5 MB and 1,000 fields (400 beyond).
+REQUEST_MAX_BYTES = int(env("DJANGO_REQUEST_MAX_BYTES", str(26 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Larger files are streamed to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Browser features the site never uses, refused for it and anything it might embed. Only names
+# Chromium knows: an unknown one is a console warning on every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), "
+    "display-capture=(), encrypted-media=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), "
+    "interest-cohort=(), magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), "
+    "publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
+)
 
 # Where `manage.py backup` writes (never inside MEDIA_ROOT, which is public).
 BACKUP_ROOT = Path(env("DJANGO_BACKUP_ROOT", str(BASE_DIR / "var" / "backups")))

@@ -1,5 +1,8 @@
 """/sitemap.xml: the home page and every published model page, with when each last changed."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
@@ -13,7 +16,17 @@ def _latest(*moments):
     return max((moment for moment in moments if moment is not None), default=None)
 
 
-class HomeSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """Locations on the site's own address (SITE_URL), not on the Host the request named."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class HomeSitemap(SiteSitemap):
     changefreq = "weekly"
     priority = 1.0
 
@@ -30,7 +43,7 @@ class HomeSitemap(Sitemap):
         return _latest(profile, cards["updated"], cards["synced"])
 
 
-class ModelCardSitemap(Sitemap):
+class ModelCardSitemap(SiteSitemap):
     changefreq = "daily"  # sync_hub refreshes the numbers
     priority = 0.8
 

@@ -1,18 +1,25 @@
+import os
+import stat
 from itertools import groupby
 from typing import NamedTuple
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.views.static import serve
+from django.utils._os import safe_join
+from django.utils.http import http_date
+from django.views.static import was_modified_since
 
 from contributions.models import Contribution, number_contributions
 from models_showcase.models import ModelCard
 from models_showcase.rendering import refresh_card_html
+from portfolio import media_types
 from portfolio.models import Profile
 from portfolio.page_cache import cached_page, shows_drafts
+from portfolio.templatetags.seo import absolute_url
 
 
 class StoredCard(NamedTuple):
@@ -58,10 +65,39 @@ def home(request):
 def media(request, path: str):
     """Uploaded files, when no web server in front serves them (DJANGO_SERVE_MEDIA).
 
-    Every upload was re-encoded on the way in; SecurityMiddleware adds nosniff and
-    the CSP middleware its policy, so a file can only ever be the image it claims.
+    Only the images uploads produce are served, and only if the extension and the first bytes
+    agree (portfolio/media_types.py): anything else is a 404, so a file a tampered backup put in
+    MEDIA_ROOT (evil.html, evil.svg, evil.js) never runs from the site's origin. The file is opened
+    without following a link, and checked and sent from that one open file. SecurityMiddleware
+    adds nosniff and the CSP middleware its policy.
     """
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    content_type = media_types.type_by_name(path)
+    try:
+        full_path = safe_join(settings.MEDIA_ROOT, path)
+    except SuspiciousFileOperation:
+        raise Http404 from None
+    # MEDIA_ROOT itself may be a link (a mount elsewhere); nothing under it may be.
+    real_root = os.path.realpath(settings.MEDIA_ROOT)
+    unlinked = os.path.join(real_root, os.path.relpath(full_path, os.path.abspath(settings.MEDIA_ROOT)))
+    if content_type is None or os.path.realpath(full_path) != unlinked:
+        raise Http404  # not an image's name, or a link somewhere on the way
+    try:
+        handle = open(os.open(full_path, os.O_RDONLY | os.O_NOFOLLOW), "rb")  # noqa: SIM115 (FileResponse closes it)
+    except OSError:
+        raise Http404 from None
+    status = os.fstat(handle.fileno())
+    head = handle.read(media_types.HEAD_SIZE)
+    if not stat.S_ISREG(status.st_mode) or media_types.type_by_content(head) != content_type:
+        handle.close()
+        raise Http404
+    if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), status.st_mtime):
+        handle.close()
+        return HttpResponseNotModified()
+    handle.seek(0)
+    response = FileResponse(handle, content_type=content_type)
+    response["Last-Modified"] = http_date(status.st_mtime)
+    response["Content-Length"] = status.st_size
+    return response
 
 
 def robots_txt(request):
@@ -76,7 +112,7 @@ def robots_txt(request):
         f"Disallow: {prefix}markdownx/",
         "Allow: /",
         "",
-        f"Sitemap: {request.build_absolute_uri(reverse('portfolio:sitemap'))}",
+        f"Sitemap: {absolute_url(reverse('portfolio:sitemap'))}",  # on SITE_URL, whatever the Host said
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 

@@ -36,7 +36,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BIO = "한국어 문장 임베딩과 리랭커를 만듭니다."
 CARD_TITLE = "한국어 BGE-m3 🏆"
 WRITEUP = "**문제**: 배치 안의 중복 음성 샘플. 해결: 마스킹."
-AVATAR = bytes(range(256)) * 8 + "아바타".encode()
+# Starts as a PNG does: a restore brings back only files that are images by name and by their first bytes.
+AVATAR = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8 + "아바타".encode()
 
 
 class Terminal(io.StringIO):

@@ -299,3 +299,78 @@ def test_render_cards_re_renders_every_stored_card(client, seeded):
     call_command("render_cards")
     assert not ModelCard.objects.filter(card_html="<p>stale</p>").exists()
     assert "BGE-m3-ko" in page(client)
+
+
+# ---- a cached page is still only for the hosts the site answers to ----
+
+
+@pytest.fixture
+def one_host(settings):
+    settings.ALLOWED_HOSTS = ["portfolio.example.com"]
+    settings.USE_X_FORWARDED_HOST = True  # as behind a proxy that passes it on: it must be checked too
+    return "portfolio.example.com"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_HOST": "evil.example"},
+        {"HTTP_HOST": "evil.example:80"},
+        {"HTTP_HOST": "portfolio.example.com.evil.example"},
+        {"HTTP_HOST": "127.0.0.1:6666"},
+        {"HTTP_HOST": "portfolio.example.com", "HTTP_X_FORWARDED_HOST": "evil.example"},
+        {"HTTP_HOST": "portfolio.example.com@evil.example"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/", f"/models/{BGE}/"])
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_a_host_not_allowed_gets_400_even_from_a_warm_cache(client, seeded, one_host, headers, path, cache):
+    if cache == "warm":
+        assert client.get(path, HTTP_HOST=one_host).status_code == 200
+    response = client.get(path, **headers)
+    assert response.status_code == 400
+    assert "BGE-m3-ko" not in response.content.decode()
+    assert "Cache-Control" not in response or "public" not in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("host", ["portfolio.example.com", "portfolio.example.com.", "PORTFOLIO.example.com:8443"])
+def test_an_allowed_host_in_any_spelling_gets_the_one_cached_page(client, seeded, one_host, host):
+    first = client.get("/", HTTP_HOST=one_host)
+    again = client.get("/", HTTP_HOST=host)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["Cache-Control"] == "public, max-age=0, must-revalidate"  # from the cache
+
+
+# ---- Accept-Encoding with q-values ----
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [
+        ("gzip;q=0", None),
+        ("br;q=0", None),
+        ("*;q=0", None),
+        ("br;q=0, gzip;q=0", None),
+        ("gzip;q=0, br", "br"),
+        ("br;q=0, gzip", "gzip"),
+        ("br;q=0, *", "gzip"),
+        ("*", "br"),
+        ("gzip;q=1.0, br;q=0.5", "gzip"),
+        ("gzip;q=0.5, br;q=0.5", "br"),
+        ("GZIP; Q=0.8", "gzip"),
+        ("gzip;q=0.000", None),
+        ("gzip;q=abc", None),
+        ("gzip;q=2", None),
+        ("identity", None),
+        ("deflate, compress", None),
+        (",,;", None),
+    ],
+)
+def test_accept_encoding_q_values_are_honoured(client, seeded, accept, encoding):
+    plain = page(client)
+    for _ in range(2):  # cold, then from the cache
+        response = client.get("/", headers={"accept-encoding": accept})
+        assert response.get("Content-Encoding") == encoding
+        if encoding is None:
+            assert response.content.decode() == plain

@@ -159,3 +159,82 @@ def test_client_ip_rule(rf, settings, proxies, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.2")
     assert client_ip(request) == expected
+
+
+# ---- Permissions-Policy on every response ----
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/models/dragonkue/BGE-m3-ko/", "/no-such-page/", "/robots.txt", "/sitemap.xml", "/favicon.ico",
+            "/static/favicon.svg", "/admin/login/"],
+)  # fmt: skip
+def test_permissions_policy_refuses_every_feature_the_site_does_not_use(client, settings, url):
+    settings.WHITENOISE_USE_FINDERS = True
+    make_profile()
+    make_card("dragonkue/BGE-m3-ko")
+    client.get(url)
+    response = client.get(url)  # public pages: from the page cache this time
+    assert response.status_code in (200, 302, 404)
+    policy = dict(item.strip().split("=", 1) for item in response["Permissions-Policy"].split(","))
+    for feature in ["camera", "microphone", "geolocation", "payment", "usb", "interest-cohort", "browsing-topics",
+                    "display-capture", "serial", "hid", "midi", "xr-spatial-tracking"]:  # fmt: skip
+        assert policy[feature] == "()", feature
+    assert all(allowed == "()" for allowed in policy.values())  # nothing is granted, to anyone
+
+
+@pytest.mark.django_db
+def test_permissions_policy_on_error_pages(client, settings):
+    settings.ROOT_URLCONF = __name__
+    client.raise_request_exception = False
+    assert "camera=()" in client.get("/boom/")["Permissions-Policy"]
+    settings.ALLOWED_HOSTS = ["portfolio.example.com"]
+    assert "camera=()" in client.get("/", HTTP_HOST="evil.example")["Permissions-Policy"]
+
+
+# ---- request bodies have a limit: 413 or 400, never a 500 nor a worker busy reading ----
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/admin/login/", "/markdownx/upload/", "/markdownx/markdownify/", "/nowhere/"])
+def test_a_body_over_the_request_cap_gets_413(client, settings, url):
+    body = b"x" * (settings.REQUEST_MAX_BYTES + 1)
+    response = client.generic("POST", url, body, content_type="application/octet-stream")
+    assert response.status_code == 413
+    assert response.content.decode() == "The request is too large."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("size", "status"), [(999, 200), (1000, 200), (1001, 413), (10**12, 413)])
+def test_the_request_cap_counts_the_declared_length(rf, settings, size, status):
+    from portfolio.http_limits import RequestSizeLimitMiddleware
+
+    settings.REQUEST_MAX_BYTES = 1000
+    request = rf.post("/", b"", content_type="application/octet-stream", CONTENT_LENGTH=str(size))
+    assert RequestSizeLimitMiddleware(ok)(request).status_code == status
+
+
+def test_the_request_cap_lets_a_25_mb_upload_and_its_form_through(settings):
+    # portfolio/images.py accepts uploads of up to 25 MB; multipart framing and the form add a little.
+    assert 25 * 1024 * 1024 + 64 * 1024 < settings.REQUEST_MAX_BYTES <= 32 * 1024 * 1024
+    docs = (ROOT / "docs" / "SECURITY.md").read_text() + (ROOT / "README.md").read_text()
+    assert "client_max_body_size 26m" in docs
+
+
+@pytest.mark.django_db
+def test_an_upload_within_the_cap_reaches_the_view(client, owner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(owner)
+    # 3 MB, over FILE_UPLOAD_MAX_MEMORY_SIZE (streamed to a temporary file), under the cap: the view decides.
+    upload = SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (3 * 1024 * 1024), content_type="image/png")
+    response = client.post("/markdownx/upload/", {"image": upload})
+    assert response.status_code not in (413, 500)
+
+
+@pytest.mark.django_db
+def test_form_fields_over_the_limits_get_400(client, owner):
+    too_long = client.post(reverse("admin:login"), {"username": "owner", "password": "x" * (3 * 1024 * 1024)})
+    assert too_long.status_code == 400
+    too_many = client.post(reverse("admin:login"), {f"field{i}": "x" for i in range(1001)})
+    assert too_many.status_code == 400

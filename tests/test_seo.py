@@ -18,6 +18,12 @@ from tests.builders import make_badge, make_card, make_contribution, make_profil
 pytestmark = pytest.mark.django_db
 
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+SITE = "https://portfolio.example.com"
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = SITE
 
 
 class _HeadReader(HTMLParser):
@@ -98,27 +104,86 @@ def test_home_head_has_every_tag_with_absolute_urls(client, settings):
     head = get_head(client, "/")
     for key in SHARED_KEYS:
         head.meta(key)  # present, exactly once
-    assert head.link("canonical")["href"] == "http://testserver/"
-    assert head.meta("og:url") == "http://testserver/"
+    assert head.link("canonical")["href"] == f"{SITE}/"
+    assert head.meta("og:url") == f"{SITE}/"
     assert head.meta("og:type") == "website"
     assert head.meta("og:title") == head.meta("twitter:title") == "Test Owner · My Portfolio"
     assert head.meta("og:site_name") == "My Portfolio"
     assert head.meta("og:locale") == "ko_KR"
     assert head.meta("description") == "Korean retrieval models."
     assert head.meta("og:description") == head.meta("twitter:description") == head.meta("description")
-    assert head.meta("og:image") == head.meta("twitter:image") == "http://testserver/static/og-default.png"
+    assert head.meta("og:image") == head.meta("twitter:image") == f"{SITE}/static/og-default.png"
     assert head.meta("twitter:card") == "summary"
     icon = head.link("icon")
     assert (icon["href"], icon["type"]) == ("/static/favicon.svg", "image/svg+xml")
 
 
-def test_urls_follow_the_host_and_scheme_of_the_request(client, settings):
-    settings.ALLOWED_HOSTS = ["portfolio.example"]
+# ---- Absolute URLs come from SITE_URL, never from the request (a cached page is everyone's) ----
+
+FORGED = [
+    {"HTTP_HOST": "127.0.0.1:6666"},
+    {"HTTP_HOST": "portfolio.example.com."},  # a trailing dot
+    {"HTTP_HOST": "PORTFOLIO.example.com:8443"},
+    {"HTTP_X_FORWARDED_PROTO": "http", "HTTP_X_FORWARDED_HOST": "evil.example"},
+    {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "evil.example:444"},
+    {"HTTP_HOST": "localhost", "wsgi.url_scheme": "https"},
+]
+
+
+@pytest.fixture
+def any_host(settings):
+    """Every Host is allowed and proxy headers are believed: only SITE_URL may decide the URLs."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.USE_X_FORWARDED_HOST = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def expected_head_urls(card) -> dict[str, str]:
+    return {
+        "/": f"{SITE}/",
+        card.get_absolute_url(): f"{SITE}{card.get_absolute_url()}",
+    }
+
+
+@pytest.mark.parametrize("headers", FORGED)
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_page_urls_never_follow_the_requests_host_port_or_scheme(client, any_host, headers, cache):
     make_profile()
-    response = client.get("/", HTTP_HOST="portfolio.example", secure=True)
-    head = Head(response.content.decode())
-    assert head.link("canonical")["href"] == "https://portfolio.example/"
-    assert head.meta("og:image") == "https://portfolio.example/static/og-default.png"
+    card = make_card(cover_image="covers/wide.png")
+    for path, url in expected_head_urls(card).items():
+        if cache == "warm":
+            client.get(path)  # a plain request fills the page cache first
+        response = client.get(path, **headers)
+        assert response.status_code == 200
+        head = Head(response.content.decode())
+        assert head.link("canonical")["href"] == head.meta("og:url") == url
+        assert head.meta("og:image").startswith(f"{SITE}/")
+        assert head.meta("twitter:image") == head.meta("og:image")
+        # And the next, ordinary visitor gets the same page (cold: the forged request filled the cache).
+        assert client.get(path).content == response.content
+
+
+@pytest.mark.parametrize("headers", FORGED)
+def test_robots_and_sitemap_never_follow_the_requests_host(client, any_host, headers):
+    card = make_card()
+    robots = client.get("/robots.txt", **headers).content.decode()
+    assert f"Sitemap: {SITE}/sitemap.xml" in robots.splitlines()
+    response = client.get("/sitemap.xml", **headers)
+    root = ET.fromstring(response.content)  # noqa: S314 (the site's own output)
+    locations = {url.findtext("sm:loc", namespaces=SITEMAP_NS) for url in root.findall("sm:url", SITEMAP_NS)}
+    assert locations == {f"{SITE}/", f"{SITE}{card.get_absolute_url()}"}
+
+
+@pytest.mark.parametrize(
+    ("site_url", "home"),
+    [("http://127.0.0.1:8000", "http://127.0.0.1:8000/"), ("https://example.org:8443", "https://example.org:8443/")],
+)
+def test_urls_follow_site_url(client, settings, site_url, home):
+    settings.SITE_URL = site_url
+    make_profile(avatar="profile/me.png")
+    head = get_head(client, "/")
+    assert head.link("canonical")["href"] == home
+    assert head.meta("og:image") == f"{home}media/profile/me.png"
 
 
 def test_home_description_is_the_intro_as_plain_text_and_escaped(client):
@@ -156,7 +221,7 @@ def test_home_before_any_profile_exists(client):
     head = get_head(client, "/")
     default_title = Profile._meta.get_field("site_title").default
     assert head.meta("description") == head.meta("og:site_name") == default_title
-    assert head.meta("og:image") == "http://testserver/static/og-default.png"
+    assert head.meta("og:image") == f"{SITE}/static/og-default.png"
 
 
 # ---- A model page ----
@@ -168,7 +233,7 @@ def test_model_page_head_has_every_tag_with_absolute_urls(client):
     head = get_head(client, card.get_absolute_url())
     for key in SHARED_KEYS:
         head.meta(key)
-    url = "http://testserver/models/dragonkue/BGE-m3-ko/"
+    url = f"{SITE}/models/dragonkue/BGE-m3-ko/"
     assert head.link("canonical")["href"] == url
     assert head.meta("og:url") == url
     assert head.meta("og:type") == "article"
@@ -220,7 +285,7 @@ def test_without_a_summary_the_write_ups_text_without_code_or_tables(client):
 def test_the_canonical_url_is_the_hubs_spelling(client):
     card = make_card("dragonkue/BGE-m3-ko")
     head = get_head(client, "/models/dragonkue/BGE-m3-ko/?utm_source=x")
-    assert head.link("canonical")["href"] == f"http://testserver{card.get_absolute_url()}"
+    assert head.link("canonical")["href"] == f"{SITE}{card.get_absolute_url()}"
 
 
 def test_model_page_without_a_description_names_the_model(client):
@@ -240,20 +305,20 @@ def test_share_image_falls_back_from_cover_to_avatar_to_default(client):
     without_cover = make_card()
 
     head = get_head(client, with_cover.get_absolute_url())
-    assert head.meta("og:image") == head.meta("twitter:image") == "http://testserver/media/covers/wide.png"
+    assert head.meta("og:image") == head.meta("twitter:image") == f"{SITE}/media/covers/wide.png"
     assert head.meta("twitter:card") == "summary_large_image"
 
     head = get_head(client, without_cover.get_absolute_url())
-    assert head.meta("og:image") == "http://testserver/static/og-default.png"
+    assert head.meta("og:image") == f"{SITE}/static/og-default.png"
     assert head.meta("twitter:card") == "summary"
 
     profile.avatar = "profile/me.png"
     profile.save()
     for url in ["/", without_cover.get_absolute_url()]:
         head = get_head(client, url)
-        assert head.meta("og:image") == head.meta("twitter:image") == "http://testserver/media/profile/me.png"
+        assert head.meta("og:image") == head.meta("twitter:image") == f"{SITE}/media/profile/me.png"
         assert head.meta("twitter:card") == "summary"
-    assert get_head(client, with_cover.get_absolute_url()).meta("og:image") == "http://testserver/media/covers/wide.png"
+    assert get_head(client, with_cover.get_absolute_url()).meta("og:image") == f"{SITE}/media/covers/wide.png"
 
 
 def test_default_share_image_is_1200_by_630():
@@ -292,7 +357,7 @@ def test_robots_txt_keeps_crawlers_out_of_the_admin_and_names_the_sitemap(client
     assert lines[0] == "User-agent: *"
     assert f"Disallow: /{settings.ADMIN_URL}" in lines
     assert "Disallow: /markdownx/" in lines
-    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert f"Sitemap: {SITE}/sitemap.xml" in lines
     # Nothing else is disallowed: the public pages are open.
     assert [line for line in lines if line.startswith("Disallow:")] == ["Disallow: /admin/", "Disallow: /markdownx/"]
 
@@ -341,9 +406,9 @@ def test_sitemap_lists_home_and_published_cards_only_with_lastmod(client):
     entries = sitemap_entries(client)
     assert entries == {
         # The home page shows every published card: the latest change of any of them.
-        "http://testserver/": day(now - timedelta(days=2)),
-        "http://testserver/models/tester/synced/": day(now - timedelta(days=2)),  # synced after the edit
-        "http://testserver/models/tester/edited/": day(now - timedelta(days=5)),  # edited after the sync
+        f"{SITE}/": day(now - timedelta(days=2)),
+        f"{SITE}/models/tester/synced/": day(now - timedelta(days=2)),  # synced after the edit
+        f"{SITE}/models/tester/edited/": day(now - timedelta(days=5)),  # edited after the sync
     }
 
 
@@ -353,12 +418,12 @@ def test_sitemap_home_lastmod_follows_the_profile(client):
     Profile.objects.update(updated_at=now + timedelta(days=4))
     card = card_dated("tester/never-synced", updated=now - timedelta(days=1), synced=None)
     entries = sitemap_entries(client)
-    assert entries["http://testserver/"] == day(now + timedelta(days=4))
-    assert entries[f"http://testserver{card.get_absolute_url()}"] == day(now - timedelta(days=1))
+    assert entries[f"{SITE}/"] == day(now + timedelta(days=4))
+    assert entries[f"{SITE}{card.get_absolute_url()}"] == day(now - timedelta(days=1))
 
 
 def test_sitemap_of_an_empty_site_has_the_home_page(client):
-    assert sitemap_entries(client) == {"http://testserver/": None}
+    assert sitemap_entries(client) == {f"{SITE}/": None}
 
 
 # ---- The favicon ----

@@ -620,3 +620,27 @@ def test_admin_action_syncs_the_selected_cards(hub_endpoint, cards, staff_client
     assert card(SNOWFLAKE).downloads is None
     page = staff_client.get(reverse("admin:models_showcase_modelcard_changelist"), {"sync": "ok"}).content.decode()
     assert "18.3k" in page and BGE in page and SNOWFLAKE not in page
+
+
+def test_an_unchanged_sync_shows_its_own_time_on_the_card_and_the_model_page(hub, api, cards, client):
+    """The stored card carries "last synced": an unchanged run must not leave the previous run's time shown."""
+    import re
+
+    from models_showcase.rendering import refresh_card_html
+    from models_showcase.templatetags.hub_stats import iso_datetime
+
+    sync(api)
+    earlier = timezone.now() - timedelta(minutes=5, microseconds=123)  # as if the first run were five minutes ago
+    ModelCard.objects.update(synced_at=earlier)
+    refresh_card_html(ModelCard.objects.values_list("pk", flat=True))
+    assert sync(api).count("unchanged") == 3
+
+    for stored in ModelCard.objects.all():
+        assert stored.synced_at > earlier
+        shown = re.findall(r'<time datetime="([^"]+)"', stored.card_html)
+        assert shown == [iso_datetime(stored.synced_at)], stored.repo_id
+    bge = card(BGE)
+    assert f'<time datetime="{iso_datetime(bge.synced_at)}"' in client.get("/").content.decode()
+    detail = client.get(bge.get_absolute_url()).content.decode()
+    assert f'<time datetime="{iso_datetime(bge.synced_at)}" data-relative>' in detail
+    assert timezone.localtime(bge.synced_at).strftime("%Y-%m-%d %H:%M") in detail

@@ -121,7 +121,7 @@ def update_rows_in_place(card_id: int, source: str, rows: list[dict[str, Any]]) 
 
 
 def touch_unchanged(unchanged: list[tuple[ModelCard, HubModel]], now, *, batch: int = 500) -> None:
-    """Cards whose Hub data is as stored: mark them checked, and give each its snapshot for today.
+    """Cards whose Hub data is as stored: mark them checked, give each its snapshot for today, render it again.
 
     In bulk: most runs change few cards, and a transaction per unchanged card would be
     most of a run's time. Nothing here can leave a card half-written.
@@ -138,10 +138,9 @@ def touch_unchanged(unchanged: list[tuple[ModelCard, HubModel]], now, *, batch: 
                 for card, model in chunk
                 if card.pk not in have
             )
-            # The stored card shows the day it was last synced: re-render those whose day changed.
-            refresh_card_html(
-                card.pk for card, _ in chunk if card.synced_at is None or timezone.localdate(card.synced_at) != today
-            )
+            # The stored card carries "last synced" (its `<time datetime>`, which the page shows as
+            # "N minutes ago"): render each again, or it would show the previous run's time.
+            refresh_card_html(ids)
 
 
 def record_failure(card: ModelCard, failure: SyncError, now) -> None:

@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
 
 from models_showcase import stats
 
@@ -26,3 +29,16 @@ def signed_percent(fraction):
 @register.filter
 def signed(number):
     return "" if number is None else f"{number:+d}"
+
+
+@register.filter
+def iso_datetime(value):
+    """A `<time datetime>` value in the current time zone, to the second.
+
+    `date:"c"` writes microseconds, and HTML allows at most three digits of a fraction.
+    """
+    if not isinstance(value, datetime):
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(microsecond=0).isoformat()

@@ -4,8 +4,10 @@ Every text is computed here from objects the view has already fetched: no query 
 """
 
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 from django import template
+from django.conf import settings
 from django.templatetags.static import static
 from django.utils.translation import get_language, gettext, to_locale
 
@@ -126,7 +128,7 @@ def share_title(name: str, site_title: str) -> str:
 
 @register.filter
 def share_image(profile, card=None) -> str:
-    """The picture of a link preview (a path; _meta.html makes it absolute).
+    """The picture of a link preview (a path; _meta.html makes it absolute with `absolute_url`).
 
     The card's cover, else the owner's avatar, else the site's default image.
     """
@@ -137,10 +139,14 @@ def share_image(profile, card=None) -> str:
     return static("og-default.png")
 
 
-@register.simple_tag(takes_context=True)
-def absolute_uri(context, location: str) -> str:
-    """`location` (a path or a full URL) as a full URL on the host the page was asked for."""
-    return context["request"].build_absolute_uri(location)
+@register.simple_tag
+def absolute_url(location: str) -> str:
+    """`location` (a path or a full URL) as a full URL on the site's own address (SITE_URL).
+
+    Never on the Host a request named: a page is cached and shown to everyone, and a
+    crawler must not learn another address from a forged header.
+    """
+    return urljoin(settings.SITE_URL + "/", location)
 
 
 @register.simple_tag

@@ -171,7 +171,9 @@ def test_nothing_is_loaded_from_another_origin(browser, live_server, seed):
 def test_last_synced_reads_as_time_ago(open_page, seed):
     page = open_page("/")
     element = page.locator(".model-card__synced time").first
-    # The stored card carries the date; the page's script turns it into words in the page's language.
+    # The stored card carries the date; the page's script turns it into words in the page's language,
+    # once the page has loaded and the browser is idle (nothing of it on the critical path).
+    page.wait_for_selector(".model-card__synced time[title]")
     assert element.get_attribute("title") == element.get_attribute("datetime")[:10]
     text = element.inner_text()
     assert text in {"now", "지금"} or text.endswith(("ago", "전")), text

@@ -10,6 +10,7 @@ from portfolio.backup import (
     create_backup,
     default_backup_root,
     format_size,
+    printable,
 )
 
 
@@ -47,3 +48,13 @@ class Command(BaseCommand):
         apps = len(result.migrations)
         self.stdout.write(f"  {MANIFEST_NAME:<14} {'':>10}  sha256 of every file, migration state of {apps} apps")
         self.stdout.write(f"  {'total':<14} {format_size(result.total_size):>10}")
+        if result.media_skipped:
+            # A restore accepts only the images uploads produce: these would make the backup unrestorable.
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Left out {len(result.media_skipped)} files in {result.media_root} that are links or not images "
+                    "uploads produce (JPEG, PNG, WebP, GIF, AVIF): "
+                    + ", ".join(printable(name) for name in result.media_skipped[:20])
+                    + (" …" if len(result.media_skipped) > 20 else "")
+                )
+            )

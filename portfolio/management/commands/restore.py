@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
 
-from portfolio.backup import VENDOR_NAMES, BackupError, check_restorable, restore_backup
+from portfolio.backup import VENDOR_NAMES, BackupError, check_restorable, printable, restore_backup
 from portfolio.management.base import DocumentedExitCodesCommand
 
 EXIT_CODES = """exit codes:
@@ -41,7 +41,9 @@ class Command(DocumentedExitCodesCommand):
         except BackupError as error:
             raise CommandError(str(error)) from None
 
-        self.stdout.write(self.style.SUCCESS(f"Restored the backup {result.path} (made {result.created_at})."))
+        # The manifest is input: its text reaches the terminal only escaped (printable).
+        made = printable(result.created_at)
+        self.stdout.write(self.style.SUCCESS(f"Restored the backup {printable(result.path)} (made {made})."))
         self.stdout.write(f"  database  {connection.settings_dict['NAME']} ({VENDOR_NAMES[result.vendor]})")
         files = "1 file" if result.media_files == 1 else f"{result.media_files} files"
         self.stdout.write(f"  media     {files} into {result.media_root}")
@@ -52,6 +54,12 @@ class Command(DocumentedExitCodesCommand):
                 self.style.WARNING(
                     f"The backup predates {len(result.pending_migrations)} migrations of this code: "
                     "run `python manage.py migrate`."
+                )
+            )
+        if not result.cards_rendered:
+            self.stdout.write(
+                self.style.WARNING(
+                    "The cards were not rendered again: after `migrate`, run `python manage.py render_cards`."
                 )
             )
         if result.leftover_tables:
@@ -71,7 +79,7 @@ class Command(DocumentedExitCodesCommand):
             )
         self.stdout.write(
             f"This replaces the whole database {connection.settings_dict['NAME']} and the media in "
-            f"{settings.MEDIA_ROOT} with the backup {path} made {manifest['created_at']}.\n"
+            f"{settings.MEDIA_ROOT} with the backup {printable(path)} made {printable(manifest['created_at'])}.\n"
             "What was written since then leaves the database (run `manage.py backup` first to keep it); "
             "the current media are moved aside.\n"
             "Type 'yes' to restore: ",
