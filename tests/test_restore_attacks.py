@@ -21,6 +21,7 @@ from models_showcase import rendering
 from models_showcase.models import ModelCard
 from portfolio import backup as backup_module
 from portfolio.backup import MANIFEST_NAME, BackupError, create_backup, printable, restore_backup
+from portfolio.backup import restore as backup_restore
 from portfolio.models import Profile
 from tests.builders import make_card, make_profile
 
@@ -248,7 +249,7 @@ def test_a_file_swapped_after_the_check_is_not_restored(changed, media_root, tmp
             (media / "covers" / "cover.png").write_bytes(image_bytes("PNG") + b"swapped")
         return manifest
 
-    monkeypatch.setattr(backup_module, "check_restorable", check_then_swap)
+    monkeypatch.setattr(backup_restore, "check_restorable", check_then_swap)
 
     with pytest.raises(BackupError, match=r"symbolic link|changed while it was restored"):
         restore_backup(changed.path)
@@ -366,7 +367,7 @@ def test_restore_drops_cached_pages_and_renders_the_cards_again(changed, client,
 def test_restore_drops_cached_pages_even_with_migrations_pending(changed, client, monkeypatch):
     make_card("someone/after-the-backup", title="백업 뒤의 카드")
     assert "백업 뒤의 카드" in client.get("/").content.decode()
-    monkeypatch.setattr(backup_module, "_pending_migrations", lambda: ("portfolio.9999_future",))
+    monkeypatch.setattr(backup_restore, "_pending_migrations", lambda: ("portfolio.9999_future",))
     out = io.StringIO()
 
     call_command("restore", str(changed.path), "--yes", stdout=out)
