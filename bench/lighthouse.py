@@ -15,9 +15,7 @@ audits that kept a category below 100 in any run are listed under the table.
 import argparse
 import json
 import os
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +24,8 @@ import time
 import urllib.request
 from datetime import date
 from pathlib import Path
+
+from benchlib import free_port, production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 PERFORMANCE_MD = ROOT / "docs" / "PERFORMANCE.md"
@@ -55,33 +55,6 @@ call_command("render_cards", verbosity=0)
 from models_showcase.models import ModelCard
 print(ModelCard.objects.filter(is_published=True).order_by("sort_order", "pk").first().get_absolute_url())
 """
-
-
-def production_env(workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portfolio.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Plain http on loopback: no redirect to https, cookies without the Secure flag.
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_SECURE_HSTS_SECONDS="0",
-        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
-        DJANGO_STATIC_ROOT=str(workdir / "static"),
-        DJANGO_MEDIA_ROOT=str(workdir / "media"),
-        DJANGO_CACHE_DIR=str(workdir / "cache"),
-        SYNC_LOCK_FILE=str(workdir / "sync.lock"),
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(url: str, server: subprocess.Popen) -> None:
@@ -132,12 +105,12 @@ def main() -> None:
         sys.exit("npx not found: install Node.js 20 and npm")
 
     workdir = Path(tempfile.mkdtemp(prefix="lighthouse-"))
-    env = production_env(workdir)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = production_env(workdir, site_url=base, PYTHONPATH=str(ROOT))
     python = str(ROOT / ".venv" / "bin" / "python")
     setup = subprocess.run([python, "-c", SETUP], env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
     model_path = setup.stdout.splitlines()[-1]  # its last line: the commands before it may print
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "portfolio.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         env=env,

@@ -21,9 +21,7 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +31,8 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from benchlib import free_port, production_env
+
 ROOT = Path(__file__).resolve().parent.parent
 PERFORMANCE_MD = ROOT / "docs" / "PERFORMANCE.md"
 BEGIN, END = "<!-- page-benchmark:begin -->", "<!-- page-benchmark:end -->"
@@ -40,29 +40,6 @@ BEGIN, END = "<!-- page-benchmark:begin -->", "<!-- page-benchmark:end -->"
 
 # ---------------------------------------------------------------------------
 # One size, in its own process (Django's settings are fixed once per process)
-
-
-def production_env(workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portfolio.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Absolute URLs (canonical, og:url) come from configuration, never from the request.
-        DJANGO_SITE_URL="http://127.0.0.1:8000",
-        # Plain http on loopback: no redirect to https, cookies without the Secure flag.
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_SECURE_HSTS_SECONDS="0",
-        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
-        DJANGO_STATIC_ROOT=str(workdir / "static"),
-        DJANGO_MEDIA_ROOT=str(workdir / "media"),
-        DJANGO_CACHE_DIR=str(workdir / "cache"),
-        SYNC_LOCK_FILE=str(workdir / "sync.lock"),
-        DJANGO_LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 def create_content(cards: int) -> None:
@@ -137,12 +114,6 @@ def render_stats() -> dict:
     return {"queries": count, "render_ms": statistics.median(times), "page_bytes": len(response.content)}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
@@ -195,7 +166,7 @@ def wrk_errors(out: str) -> int:
 
 def one_size(cards: int, *, duration: int, connections: int, workers: int, load_test: bool) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"page-bench-{cards}-"))
-    env = production_env(workdir)
+    env = production_env(workdir, DJANGO_LOG_LEVEL="WARNING")
     os.environ.update(env)
     import django
 
