@@ -38,18 +38,16 @@ import copy
 import hashlib
 import json
 import math
-import signal
 import sys
-import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NoReturn, Self
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from tests.fakeserver import FakeServer, Request, Response, serve_until_interrupted
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hub"
 
@@ -583,34 +581,18 @@ class _RateLimiter:
 # --- Server -----------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Request:
-    """A request as the fake received it; header names are lower-cased."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    content_length: int | None = None
-
-
 class _BadRequest(Exception):
     """A request the Hub refuses with 400; carries the Hub's message."""
 
 
-class FakeHub:
+class FakeHub(FakeServer):
     """A threaded HTTP server speaking the parts of the Hub API that the sync uses. Use as a context manager.
 
     ``tokens`` are the valid ones; ``quota`` / ``token_quota`` are the requests an anonymous caller / each token may
     make per ``window`` seconds of ``clock``. ``log``, if given, receives one line per request.
     """
+
+    thread_name = "fakehub"
 
     def __init__(
         self,
@@ -626,50 +608,14 @@ class FakeHub:
         port: int = 0,
         log: Callable[[str], None] | None = None,
     ) -> None:
+        super().__init__(host=host, port=port, log=log)
         self.page_size = page_size
         self.tokens: set[str] = set(tokens)
-        self.requests: list[Request] = []
-        self.url = ""
-        self.host, self.port, self.log = host, port, log
         self._models: dict[str, dict] = {}  # keyed by lower-cased repo id: the Hub's lookup ignores case
         self._renamed: dict[str, str] = {}  # lower-cased old id → the id it was renamed to
         self._scripts: dict[str, list[Scripted]] = {}
         self._limiter = _RateLimiter(quota, token_quota, window, clock)
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()  # wakes slow() responses so stop() never waits for them
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self.add(*models)
-
-    # Lifecycle
-
-    def start(self) -> Self:
-        self._stopping.clear()
-        self._server = _Server((self.host, self.port), _Handler, hub=self)
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        # A short poll interval keeps shutdown() quick.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fakehub", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # Content
 
@@ -743,10 +689,7 @@ class FakeHub:
 
     # Used by the handler threads; everything shared goes through the lock.
 
-    def _sleep(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
-
-    def _respond(self, request: Request, base_url: str) -> _Response:
+    def _respond(self, request: Request, base_url: str) -> Response:
         """The whole answer to one request, rate-limit headers included."""
         caller, credentials_ok = self._caller(request)
         with self._lock:
@@ -759,7 +702,7 @@ class FakeHub:
         if scripted is not None and scripted.delay:
             self._sleep(scripted.delay)
         if scripted is not None and scripted.status is not None:
-            response = _Response(scripted.status, scripted.body, dict(scripted.headers), scripted.content_length)
+            response = Response(scripted.status, scripted.body, dict(scripted.headers), scripted.content_length)
         elif allowance.refused:
             response = _error_response(429, TOO_MANY_REQUESTS)
         elif not credentials_ok:
@@ -778,6 +721,9 @@ class FakeHub:
             self.log(f"{request.method} {request.path}{'?' + query if query else ''} → {response.status}")
         return response
 
+    def _crashed(self, error: Exception) -> Response:
+        return _error_response(500, f"fake Hub crashed: {type(error).__name__}: {error}")
+
     def _caller(self, request: Request) -> tuple[str | None, bool]:
         """(the valid token or None for anonymous, whether the credentials, if any, are valid)."""
         header = request.headers.get("authorization")
@@ -788,7 +734,7 @@ class FakeHub:
             return token, True
         return None, False  # counted as anonymous
 
-    def _route(self, request: Request, *, authenticated: bool, base_url: str) -> _Response:
+    def _route(self, request: Request, *, authenticated: bool, base_url: str) -> Response:
         path = request.path
         if path == "/api/models":
             return self._listing(request, authenticated=authenticated, base_url=base_url)
@@ -809,7 +755,7 @@ class FakeHub:
             return self._readme(*file, authenticated=authenticated, base_url=base_url)
         return _error_response(404, "Not Found")
 
-    def _readme(self, repo_id: str, revision: str, *, authenticated: bool, base_url: str) -> _Response:
+    def _readme(self, repo_id: str, revision: str, *, authenticated: bool, base_url: str) -> Response:
         """README.md as ``/resolve/`` serves it: raw text, with the repo's auth rules (a gated repo's card is public,
         as its page shows it), 404 ``RevisionNotFound`` for a revision other than ``main`` or the repo's sha."""
         with self._lock:
@@ -818,7 +764,7 @@ class FakeHub:
             target = copy.deepcopy(self._models.get(new_id.lower())) if new_id else None
         if target is not None and _visible(target, authenticated):
             location = f"{base_url}/{quote(target['id'], safe='/')}/resolve/{quote(revision, safe='')}/README.md"
-            return _Response(307, f"Temporary Redirect. Redirecting to {location}".encode(), {"Location": location})
+            return Response(307, f"Temporary Redirect. Redirecting to {location}".encode(), {"Location": location})
         if model is None or not _visible(model, authenticated):
             if authenticated:
                 return _error_response(
@@ -841,11 +787,11 @@ class FakeHub:
             "ETag": f'"{hashlib.sha1(body, usedforsecurity=False).hexdigest()}"',
             "X-Repo-Commit": sha,
         }
-        return _Response(200, body, headers)
+        return Response(200, body, headers)
 
     def _model_info(
         self, request: Request, repo_id: str, suffix: str, *, authenticated: bool, base_url: str
-    ) -> _Response:
+    ) -> Response:
         query = request.query
         # The query is validated before the repo is looked up, as the Hub's schema validation runs first.
         _check_params(query, MODEL_INFO_PARAMS)
@@ -867,7 +813,7 @@ class FakeHub:
                 location += "?" + urlencode(query, doseq=True)
             # Express's redirect body; the client follows Location and never reads it.
             body = f"Temporary Redirect. Redirecting to {location}".encode()
-            return _Response(307, body, {"Location": location, "Content-Type": "text/plain; charset=utf-8"})
+            return Response(307, body, {"Location": location, "Content-Type": "text/plain; charset=utf-8"})
         if model is None or not _visible(model, authenticated):
             if authenticated:
                 return _error_response(
@@ -882,7 +828,7 @@ class FakeHub:
             answer["securityRepoStatus"] = {"scansDone": True, "filesWithIssues": []}
         return _json(200, answer)
 
-    def _listing(self, request: Request, *, authenticated: bool, base_url: str) -> _Response:
+    def _listing(self, request: Request, *, authenticated: bool, base_url: str) -> Response:
         query = request.query
         _check_params(query, LIST_PARAMS)
         expand = query.get("expand", [])
@@ -1082,66 +1028,11 @@ def _decode_cursor(cursor: str | None, sort: str | None) -> tuple[Any, ...] | No
         raise _BadRequest("Invalid cursor") from error
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a handler stuck in slow() must not keep the test process alive
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], *, hub: FakeHub) -> None:
-        self.hub = hub
-        super().__init__(address, handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out closes its socket before slow() answers; that is expected, not worth a traceback.
-        pass
+def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, _json_bytes(data), headers or {})
 
 
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.0 closes the connection after each answer: no idle keep-alive sockets racing with stop() or with
-    # huggingface_hub's shared connection pool, and truncated() is seen as a cut-off body rather than a stall.
-    protocol_version = "HTTP/1.0"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output clean; FakeHub(log=...) is the way to watch requests
-
-    def _handle(self) -> None:
-        parts = urlsplit(self.path)
-        request = Request(
-            method=self.command,
-            path=unquote(parts.path),
-            query=parse_qs(parts.query, keep_blank_values=True),
-            headers={name.lower(): value for name, value in self.headers.items()},
-        )
-        # Absolute URLs (Link, Location) name the host the client used, so the fake works behind any address.
-        base_url = f"http://{request.headers['host']}" if "host" in request.headers else self.server.hub.url
-        try:
-            response = self.server.hub._respond(request, base_url)
-        except Exception as error:
-            # A bug of the fake (or stored data it cannot serve) must not look like a dropped connection, which the
-            # client would retry as a network error: answer a 500 that names it, and show the traceback.
-            traceback.print_exc()
-            response = _error_response(500, f"fake Hub crashed: {type(error).__name__}: {error}")
-        self._send(response)
-
-    # BaseHTTPRequestHandler dispatches on do_<METHOD>; the hub answers 405 to all but GET.
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle  # noqa: N815
-
-    def _send(self, response: _Response) -> None:
-        self.send_response(response.status)
-        headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}
-        length = response.content_length if response.content_length is not None else len(response.body)
-        headers["Content-Length"] = str(length)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-
-def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> _Response:
-    return _Response(status, _json_bytes(data), headers or {})
-
-
-def _error_response(status: int, message: str, **headers: str) -> _Response:
+def _error_response(status: int, message: str, **headers: str) -> Response:
     return _json(status, {"error": message}, headers)
 
 
@@ -1173,27 +1064,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         log=None if args.quiet else log,
     )
-    try:
-        hub.start()
-    except OSError as error:
-        parser.exit(1, f"Cannot listen on {args.host}:{args.port}: {error}\n")
 
-    def interrupt(signum: int, frame: object) -> NoReturn:
-        raise KeyboardInterrupt
+    def banner(url: str) -> str:
+        return f"Fake Hub on {url} — try: HF_ENDPOINT={url} .venv/bin/python manage.py sync_hub --discover"
 
-    # A terminate (a supervisor, a test) ends as quietly as Ctrl-C does.
-    signal.signal(signal.SIGTERM, interrupt)
-    print(
-        f"Fake Hub on {hub.url} — try: HF_ENDPOINT={hub.url} .venv/bin/python manage.py sync_hub --discover",
-        flush=True,
-    )
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        hub.stop()
-    return 0
+    return serve_until_interrupted(hub, parser, banner)
 
 
 if __name__ == "__main__":
