@@ -1,5 +1,6 @@
 """Small builders for test content: only what a test cares about is spelled out."""
 
+import io
 from itertools import count
 
 from contributions.models import Contribution, ContributionGroup
@@ -40,3 +41,10 @@ def make_contribution(pr_url: str | None = None, *, group=None, is_published=Tru
         is_published=is_published,
         **fields,
     )
+
+
+class Terminal(io.StringIO):
+    """Output or input that says it is a terminal (for progress lines and confirmation prompts)."""
+
+    def isatty(self):
+        return True

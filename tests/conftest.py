@@ -67,3 +67,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture
+def media_root(settings):
+    """The uploads folder of this test (a temporary one, from _isolated_files)."""
+    from pathlib import Path
+
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def backups(tmp_path):
+    """Where this test's backups go."""
+    return tmp_path / "backups"

@@ -7,12 +7,18 @@ it and answers back, starts and stops the server, and runs it by hand until Ctrl
 from __future__ import annotations
 
 import argparse
+import select
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, NoReturn, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -169,3 +175,37 @@ def serve_until_interrupted(service: FakeServer, parser: argparse.ArgumentParser
     finally:
         service.stop()
     return 0
+
+
+@dataclass
+class ByHand:
+    """A fake run as a person runs it (see run_by_hand): its port and first line; its exit once it has stopped."""
+
+    port: int
+    banner: str = ""
+    returncode: int | None = None
+    stderr: str = ""
+
+
+@contextmanager
+def run_by_hand(module: str, *, cwd: Path) -> Iterator[ByHand]:
+    """`python -m <module> --port <a free port>` until the block ends, then Ctrl-C, as a person would stop it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, "--port", str(port)], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    run = ByHand(port)
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 20)
+        assert ready, f"{module} printed nothing"
+        run.banner = process.stdout.readline().decode()
+        yield run
+        process.send_signal(signal.SIGINT)  # Ctrl-C
+        _, stderr = process.communicate(timeout=10)
+        run.returncode, run.stderr = process.returncode, stderr.decode()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -29,7 +29,7 @@ from portfolio.backup import (
     verify_backup,
 )
 from portfolio.models import Profile
-from tests.builders import make_badge, make_card, make_contribution, make_profile
+from tests.builders import Terminal, make_badge, make_card, make_contribution, make_profile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,23 +38,6 @@ CARD_TITLE = "한국어 BGE-m3 🏆"
 WRITEUP = "**문제**: 배치 안의 중복 음성 샘플. 해결: 마스킹."
 # Starts as a PNG does: a restore brings back only files that are images by name and by their first bytes.
 AVATAR = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8 + "아바타".encode()
-
-
-class Terminal(io.StringIO):
-    """Input typed on a terminal."""
-
-    def isatty(self):
-        return True
-
-
-@pytest.fixture
-def media_root(settings) -> Path:
-    return Path(settings.MEDIA_ROOT)
-
-
-@pytest.fixture
-def backups(tmp_path) -> Path:
-    return tmp_path / "backups"
 
 
 @pytest.fixture

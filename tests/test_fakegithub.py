@@ -6,9 +6,6 @@ where a raw header or body is the point.
 """
 
 import json
-import select
-import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -37,6 +34,7 @@ from tests.fakegithub import (
     seed_pulls,
     seed_repos,
 )
+from tests.fakeserver import run_by_hand
 
 ROOT = Path(__file__).resolve().parent.parent
 OWNER, NAME = SEED_REPO.split("/")
@@ -329,32 +327,12 @@ def test_the_module_needs_no_django():
 
 
 def test_cli_serves_the_seed_until_interrupted():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakegithub", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        ready, _, _ = select.select([process.stdout], [], [], 20)
-        assert ready, "the fake GitHub printed nothing"
-        line = process.stdout.readline().decode()
-        assert line.startswith(f"Fake GitHub on http://127.0.0.1:{port} — try: ")
-
-        github = GitHub(base_url=f"http://127.0.0.1:{port}/", timeout=5)
+    with run_by_hand("tests.fakegithub", cwd=ROOT) as run:
+        assert run.banner.startswith(f"Fake GitHub on http://127.0.0.1:{run.port} — try: ")
+        github = GitHub(base_url=f"http://127.0.0.1:{run.port}/", timeout=5)
         pull = github.rest.pulls.get(OWNER, NAME, 3299)
-
         assert pull.parsed_data.title.endswith("GISTEmbedLoss")
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
-    assert process.returncode == 0
-    assert "Traceback" not in stderr.decode()
-    assert f"GET /repos/{SEED_REPO}/pulls/3299 → 200" in stderr.decode()
+    assert run.returncode == 0
+    assert "Traceback" not in run.stderr
+    assert f"GET /repos/{SEED_REPO}/pulls/3299 → 200" in run.stderr

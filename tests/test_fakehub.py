@@ -7,9 +7,6 @@ request, and through plain httpx2 where the client refuses to (e.g. ``expand`` w
 import json
 import math
 import re
-import select
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -58,6 +55,7 @@ from tests.fakehub import (
     truncated,
     unauthorized,
 )
+from tests.fakeserver import run_by_hand
 
 REPO = "tester/ko-embed"
 # What the app's sync might ask model_info for, all valid there.
@@ -919,32 +917,13 @@ def test_the_module_needs_no_django():
 
 
 def test_cli_serves_the_seed_until_interrupted():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakehub", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        ready, _, _ = select.select([process.stdout], [], [], 20)
-        assert ready, "the fake Hub printed nothing"
-        line = process.stdout.readline().decode()
-        assert line.startswith(f"Fake Hub on http://127.0.0.1:{port} — try: HF_ENDPOINT=http://127.0.0.1:{port} ")
-
-        response = httpx2.get(f"http://127.0.0.1:{port}/api/models", params={"author": "dragonkue"}, timeout=5)
-
+    with run_by_hand("tests.fakehub", cwd=ROOT) as run:
+        url = f"http://127.0.0.1:{run.port}"
+        assert run.banner.startswith(f"Fake Hub on {url} — try: HF_ENDPOINT={url} ")
+        response = httpx2.get(f"{url}/api/models", params={"author": "dragonkue"}, timeout=5)
         assert response.status_code == 200
         assert [m["id"] for m in response.json()] == [BGE, RERANKER, E5, SNOWFLAKE, E5_V2]
-        process.send_signal(signal.SIGINT)  # Ctrl-C
-        _, stderr = process.communicate(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
-    assert process.returncode == 0
-    assert "Traceback" not in stderr.decode()
-    assert "GET /api/models?author=dragonkue → 200" in stderr.decode()  # one line per request
+    assert run.returncode == 0
+    assert "Traceback" not in run.stderr
+    assert "GET /api/models?author=dragonkue → 200" in run.stderr  # one line per request

@@ -23,7 +23,7 @@ from portfolio import backup as backup_module
 from portfolio.backup import MANIFEST_NAME, BackupError, create_backup, printable, restore_backup
 from portfolio.backup import restore as backup_restore
 from portfolio.models import Profile
-from tests.builders import make_card, make_profile
+from tests.builders import Terminal, make_card, make_profile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,16 +39,6 @@ def image_bytes(fmt: str) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, fmt)
     return buffer.getvalue()
-
-
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-@pytest.fixture
-def media_root(settings) -> Path:
-    return Path(settings.MEDIA_ROOT)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from models_showcase import hub as hub_module
 from models_showcase.hub import sync_cards
 from models_showcase.locking import sync_lock
 from models_showcase.models import HubSnapshot, ModelCard
-from tests.builders import make_card, make_profile
+from tests.builders import Terminal, make_card, make_profile
 from tests.fakehub import (
     FakeHub,
     bare_not_found,
@@ -583,12 +583,6 @@ def test_help_documents_the_exit_codes(capsys):
 
 
 def test_a_terminal_gets_a_progress_line(hub_endpoint, cards, monkeypatch):
-    import io
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
     code, out, _ = run_command()
