@@ -13,17 +13,11 @@ in docs/PERFORMANCE.md.
 """
 
 import argparse
-import os
 import resource
-import sys
-import tempfile
 import time
-import tracemalloc
 from contextlib import nullcontext
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchlib import connection_label, django_in_throwaway_dir, tracing
 
 
 def main() -> None:
@@ -33,16 +27,7 @@ def main() -> None:
     parser.add_argument("--mteb", type=int, default=5, help="how many models carry an MTEB-sized model-index")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="sync-bench-"))
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    os.environ["SYNC_LOCK_FILE"] = str(workdir / "sync.lock")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
-    os.environ["DJANGO_LOG_LEVEL"] = "WARNING"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_in_throwaway_dir(prefix="sync-bench-")
     from huggingface_hub import HfApi
     from huggingface_hub.utils import _detect_agent
 
@@ -50,7 +35,6 @@ def main() -> None:
     from models_showcase.models import ModelCard
     from tests.fakehub import FakeHub, hub_model, mteb_model_index
 
-    call_command("migrate", verbosity=0)
     ModelCard.objects.all().delete()
     repos = [f"bench-author/model-{i:04d}" for i in range(args.cards)]
     ModelCard.objects.bulk_create(ModelCard(repo_id=repo, title=repo, is_published=True) for repo in repos)
@@ -84,23 +68,6 @@ def main() -> None:
             print(f"{label:17} {hub.count():3d} requests  {seconds:6.2f} s{memory}  ({report.summary()})")
     max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS {max_rss:.0f} MiB (Django, huggingface_hub, the fake Hub and the models' JSON)")
-
-
-class tracing:  # noqa: N801 (used like a function)
-    def __enter__(self):
-        self.peak = {"bytes": 0}
-        tracemalloc.start()
-        return self.peak
-
-    def __exit__(self, *exc_info):
-        self.peak["bytes"] = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-
-
-def connection_label() -> str:
-    from django.db import connection
-
-    return f"{connection.vendor} database"
 
 
 if __name__ == "__main__":

@@ -1,25 +1,23 @@
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
 from django.db.models import Count
-from django.http import JsonResponse
 from django.template.loader import render_to_string
-from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.text import format_lazy
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 
-from models_showcase import evals, sync_runs
+from models_showcase import evals
 from models_showcase.forms import ModelCardForm, hub_fetch_messages
 from models_showcase.hub.fetch import store_fetched
-from models_showcase.models import Badge, ModelCard, SyncRun
+from models_showcase.models import Badge, ModelCard
 from models_showcase.rendering import refresh_card_html
-from models_showcase.stats import compact
-from portfolio.admin_site import SortableAdmin
+from portfolio.admin_site import AdminPillsMedia, SortableAdmin
 from portfolio.image_admin import thumbnail_column
+from portfolio.models import SyncRun
+from portfolio.numbers import compact
+from portfolio.syncing.admin import SyncActionAdmin, SyncStatusFilter, sync_state_icon
 
 
 def badge_pill(badge: Badge) -> str:
@@ -29,11 +27,6 @@ def badge_pill(badge: Badge) -> str:
 def swatch(color: str, label: str = "") -> str:
     # A class, not a style attribute: the CSP allows no inline style (admin.css has the palette).
     return format_html('<span class="swatch badge--{}" aria-hidden="true"></span> {}', color, label)
-
-
-class AdminPillsMedia:
-    # The admin shows badges as visitors see them, as coloured pills.
-    css = {"all": ["portfolio_admin/admin.css"]}
 
 
 class ColorSwatches(forms.RadioSelect):
@@ -82,29 +75,6 @@ class BadgeAdmin(SortableAdmin, admin.ModelAdmin):
         return badge.card_count
 
 
-class SyncStatusFilter(admin.SimpleListFilter):
-    title = _("sync status")
-    parameter_name = "sync"
-
-    def lookups(self, request, model_admin):
-        return [("ok", _("Synced")), ("never", _("Never synced")), ("failed", _("Failed (any reason)"))] + [
-            (kind, format_lazy(_("Failed: {}"), label))
-            for kind, label in ModelCard._meta.get_field("sync_error_kind").choices
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "ok":
-            return queryset.filter(synced_at__isnull=False, sync_error_kind="")
-        if value == "never":
-            return queryset.filter(synced_at__isnull=True, sync_error_kind="")
-        if value == "failed":
-            return queryset.exclude(sync_error_kind="")
-        if value:
-            return queryset.filter(sync_error_kind=value)
-        return queryset
-
-
 HUB_READONLY = [
     "downloads", "downloads_all_time", "likes", "trending_score", "parameters", "pipeline_tag", "library_name",
     "license", "languages", "datasets", "base_models", "tags", "gated", "private", "disabled", "sha",
@@ -114,7 +84,7 @@ HUB_READONLY = [
 
 
 @admin.register(ModelCard)
-class ModelCardAdmin(SortableAdmin, MarkdownxModelAdmin):
+class ModelCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
     # Compact enough for a 1280 px screen with the filters beside it; reordered by dragging the rows.
     list_display = [
         thumbnail_column("cover_image", _("Cover")), "hub_id", "badge_pills", "is_published", "hub_stats", "sync_state",
@@ -131,6 +101,7 @@ class ModelCardAdmin(SortableAdmin, MarkdownxModelAdmin):
     # sync may replace meanwhile, and the form could then not be saved.
     readonly_fields = ["created_at", "updated_at", *HUB_READONLY, "evaluation_summary"]
     actions = ["sync_selected"]
+    sync_kind = SyncRun.Kind.HUB
     # adminsortable2's list, with the Hub sync's status line above it.
     change_list_template = "admin/models_showcase/modelcard/change_list.html"
     fieldsets = [
@@ -146,6 +117,13 @@ class ModelCardAdmin(SortableAdmin, MarkdownxModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("badges")
+
+    def sync_item_names(self, queryset):
+        return list(queryset.order_by(*ModelCard._meta.ordering).values_list("repo_id", flat=True))
+
+    @admin.action(description=_("Sync selected from the Hub"), permissions=["change"])
+    def sync_selected(self, request, queryset):
+        super().sync_selected(request, queryset)
 
     def get_fieldsets(self, request, obj=None):
         # A card being added has nothing from the Hub yet.
@@ -203,142 +181,4 @@ class ModelCardAdmin(SortableAdmin, MarkdownxModelAdmin):
 
     @admin.display(description=_("Sync"), ordering="sync_error_kind")
     def sync_state(self, card):
-        """An icon; what it means on hover, and for screen readers. The filter "sync status" lists each kind."""
-        if card.sync_error_kind:
-            icon, state = "⚠", "failed"
-            text = f"{card.get_sync_error_kind_display()}: {card.sync_error}"
-        elif card.synced_at:
-            icon, state = "✓", "ok"
-            when = formats.date_format(timezone.localtime(card.synced_at), "SHORT_DATETIME_FORMAT")
-            text = gettext("Synced %(when)s") % {"when": when}
-        else:
-            icon, state = "○", "never"
-            text = gettext("Never synced")
-        return format_html(
-            '<span class="sync-state sync-state--{}" title="{}"><span aria-hidden="true">{}</span>'
-            '<span class="visually-hidden">{}</span></span>',
-            state,
-            text,
-            icon,
-            text,
-        )
-
-    # ---- Hub sync from the admin: queued here, run by its own process (models_showcase/sync_runs.py) ----
-
-    @admin.action(description=_("Sync selected from the Hub"), permissions=["change"])
-    def sync_selected(self, request, queryset):
-        try:
-            run = sync_runs.queue(cards=queryset, user=request.user)
-        except sync_runs.AlreadyRunning:
-            message = _("A Hub sync is already running: its progress shows above the list. Try again when it is done.")
-            self.message_user(request, message, messages.WARNING)
-            return
-        self.message_user(
-            request,
-            ngettext(
-                "Hub sync queued for %(count)d card: %(cards)s. Its progress shows above the list.",
-                "Hub sync queued for %(count)d cards: %(cards)s. Its progress shows above the list.",
-                run.total,
-            )
-            % {"count": run.total, "cards": name_cards(run.repo_ids)},
-            messages.SUCCESS,
-        )
-
-    def get_urls(self):
-        status = path(
-            "sync-status/",
-            self.admin_site.admin_view(self.sync_status_view),
-            name=f"{self.opts.app_label}_{self.opts.model_name}_sync_status",
-        )
-        return [status, *super().get_urls()]
-
-    def sync_status_context(self, request) -> dict:
-        run = sync_runs.latest()
-        return {
-            "sync_run": run,
-            "sync_status_url": reverse(f"{self.admin_site.name}:models_showcase_modelcard_sync_status"),
-            "sync_runs_url": reverse(f"{self.admin_site.name}:models_showcase_syncrun_changelist"),
-            "sync_run_url": run and reverse(f"{self.admin_site.name}:models_showcase_syncrun_change", args=[run.pk]),
-        }
-
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {**self.sync_status_context(request), **(extra_context or {})})
-
-    def sync_status_view(self, request):
-        """The latest run's status line, as JSON, for static/portfolio_admin/sync_status.js to poll."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        context = self.sync_status_context(request)
-        run = context["sync_run"]
-        html = render_to_string("admin/models_showcase/_sync_status.html", context, request=request)
-        return JsonResponse(
-            {
-                "run": run and run.pk,
-                "status": run and run.status,
-                "active": bool(run and run.is_active),
-                "done": run and run.done,
-                "total": run and run.total,
-                "html": html,
-            }
-        )
-
-
-def name_cards(repo_ids: list[str], shown: int = 3) -> str:
-    """The cards' Hub ids as they are written, the first few of many."""
-    if len(repo_ids) <= shown:
-        return ", ".join(repo_ids)
-    more = len(repo_ids) - shown
-    return ngettext("%(cards)s and %(count)d more", "%(cards)s and %(count)d more", more) % {
-        "cards": ", ".join(repo_ids[:shown]),
-        "count": more,
-    }
-
-
-@admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
-    """Every Hub sync started from the admin, newest first; written by the runs, read here."""
-
-    list_display = ["queued_at", "status_icon", "started_by", "cards", "counts", "finished_at"]
-    list_filter = ["status"]
-    list_select_related = ["started_by"]
-    fields = [
-        "status", "started_by", "queued_at", "started_at", "finished_at", "cards", "counts", "summary",
-        "error_list", "warning_list",
-    ]  # fmt: skip
-    readonly_fields = fields
-    Media = AdminPillsMedia
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("Status"), ordering="status")
-    def status_icon(self, run):
-        return render_to_string("admin/models_showcase/_sync_run_state.html", {"run": run})
-
-    @admin.display(description=_("Cards"))
-    def cards(self, run):
-        return name_cards(run.repo_ids)
-
-    @admin.display(description=_("Outcome"))
-    def counts(self, run):
-        if run.is_active:
-            return gettext("%(done)d of %(total)d cards") % {"done": run.done, "total": run.total}
-        if run.status == SyncRun.Status.FAILED and not run.done:
-            return gettext(run.summary)
-        return render_to_string("admin/models_showcase/_sync_run_counts.html", {"run": run})
-
-    @admin.display(description=_("Errors"))
-    def error_list(self, run):
-        items = ((error["repo_id"], error["error"]) for error in run.errors)
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", items)) if run.errors else "–"
-
-    @admin.display(description=_("Warnings"))
-    def warning_list(self, run):
-        items = ((w["repo_id"] or gettext("the run"), w["warning"]) for w in run.warnings)
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", items)) if run.warnings else "–"
+        return sync_state_icon(card)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from models_showcase import evals
 from models_showcase.hub.fetch import FetchResult, fetch_for_new_card
-from models_showcase.models import EvalResult, ModelCard, SyncErrorKind, validate_hub_model_id
+from models_showcase.models import EvalResult, ModelCard, validate_hub_model_id
+from portfolio.syncing.errors import SyncErrorKind
 
 HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 # A pasted address can hold more than an id: /tree/main, a file path, a query.

@@ -1,12 +1,10 @@
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from huggingface_hub.utils import HFValidationError, validate_repo_id
@@ -17,6 +15,7 @@ from models_showcase.stats import TREND_DAYS, trend
 from portfolio.images import IMAGE_HELP, SanitizedImageField
 from portfolio.markdown import WRITEUP_MAX_LENGTH, render_inline_markdown, render_markdown, validate_markdown_renders
 from portfolio.publishing import PublishableQuerySet
+from portfolio.syncing.errors import SyncErrorKind
 
 
 def validate_hub_model_id(value: str) -> None:
@@ -83,21 +82,6 @@ class ModelCardQuerySet(PublishableQuerySet):
                 to_attr="recent_snapshots",
             ),
         )
-
-
-class SyncErrorKind(models.TextChoices):
-    # As the Hub answers: a missing or private repo asked without a token is a 401, with
-    # a token a 404; a 401 with a token means the token itself was refused. Gated models
-    # answer normally (gating protects files, not metadata), so they are no error.
-    NOT_FOUND = "not_found", _("Not found (or private: set HF_TOKEN)")
-    TOKEN_REJECTED = "token_rejected", _("Token rejected: check HF_TOKEN")
-    DISABLED = "disabled", _("Disabled on the Hub")
-    RATE_LIMITED = "rate_limited", _("Rate limited")
-    SERVER_ERROR = "server_error", _("Hub server error")
-    TIMEOUT = "timeout", _("Timed out")
-    NETWORK = "network", _("Network unreachable")
-    INVALID_RESPONSE = "invalid_response", _("Unreadable answer")
-    DEADLINE = "deadline", _("Not reached before --timeout")
 
 
 # A card's summary, in characters of markdown: a few lines on the card, whatever the grid's width.
@@ -325,56 +309,3 @@ class HubSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.card} on {self.date}"
-
-
-class SyncRunQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING])
-
-
-class SyncRun(models.Model):
-    """One Hub sync started from the admin: who, which cards, how far it got and how it ended.
-
-    The admin queues it; `manage.py sync_hub --run-id` runs it in its own process and writes
-    its progress and outcome here (models_showcase/sync_runs.py).
-    """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("started by")
-    )
-    # As the cards were written when the run was queued: the run syncs these, and only these.
-    repo_ids = models.JSONField(_("cards"), default=list)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    queued_at = models.DateTimeField(_("queued"), default=timezone.now, db_index=True)
-    started_at = models.DateTimeField(_("started"), null=True)
-    finished_at = models.DateTimeField(_("finished"), null=True)
-    total = models.PositiveIntegerField(_("cards to sync"), default=0)
-    done = models.PositiveIntegerField(_("cards done"), default=0)
-    synced_count = models.PositiveIntegerField(_("synced"), default=0)
-    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
-    failed_count = models.PositiveIntegerField(_("failed"), default=0)
-    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
-    summary = models.CharField(_("summary"), max_length=500, blank=True)
-    # [{"repo_id", "error", "kind"}] and [{"repo_id", "warning"}] (repo_id "" for the run itself).
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    warnings = models.JSONField(_("warnings"), default=list, blank=True)
-
-    objects = SyncRunQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-queued_at", "-pk"]
-        verbose_name = _("Hub sync run")
-        verbose_name_plural = _("Hub sync runs")
-
-    def __str__(self):
-        return _("Hub sync of %(when)s") % {"when": timezone.localtime(self.queued_at).strftime("%Y-%m-%d %H:%M:%S")}
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

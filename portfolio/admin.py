@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 
-from portfolio.models import Profile, ProfileLink
+from portfolio.models import Profile, ProfileLink, SyncRun
+from portfolio.syncing.admin import SyncRunAdmin
 
 admin.site.site_header = _("Portfolio admin")
 admin.site.site_title = _("Portfolio admin")
@@ -39,3 +40,6 @@ class ProfileAdmin(MarkdownxModelAdmin):
         if profile is None:
             return redirect(reverse("admin:portfolio_profile_add"))
         return redirect(reverse("admin:portfolio_profile_change", args=[profile.pk]))
+
+
+admin.site.register(SyncRun, SyncRunAdmin)

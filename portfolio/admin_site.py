@@ -16,14 +16,22 @@ from portfolio.page_cache import content_changed
 # "app_label.model_name", in the order the index shows them; apps follow their first model.
 MODEL_ORDER = [
     "portfolio.profile",
+    "portfolio.syncrun",
     "models_showcase.modelcard",
     "models_showcase.badge",
-    "models_showcase.syncrun",
     "contributions.contribution",
     "contributions.contributiongroup",
+    "contributions.githubrepository",
     "auth.user",
     "auth.group",
 ]
+
+
+class AdminPillsMedia:
+    # The admin shows badges and states as visitors see them, as coloured pills.
+    css = {"all": ["portfolio_admin/admin.css"]}
+
+
 # Apps shown last, under their own heading: django-axes' records of failed and locked-out logins.
 LAST_APPS = {"axes": _("Login lockouts")}
 

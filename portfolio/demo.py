@@ -1,11 +1,16 @@
 """Load the demo content (the seed page) into the database, adding only what is missing.
 
-Keyed on natural keys (badge label, Hub id, group title, pull request URL), so a
-second run changes nothing, and anything the owner has edited is left alone.
+Keyed on natural keys (badge label, Hub id, group title, pull request URL; GitHub's
+repository id, and the contribution a pull request's data belongs to), so a second run
+changes nothing, and anything the owner has edited or sync_github has written is left alone.
 
 A card in the file has the fields of ModelCard: its `summary` is what the card says on
 the home page (the seed page's one-liners); a `description` would be the write-up on the
 model's own page, which the seed page never had.
+
+A contribution's `pull_request` and the `github_repositories` are what sync_github stores
+for them, so the page shows the pull request's state and numbers before any sync. They are
+left unsynced (no `synced_at`, no ETag): the first sync fetches them in full and replaces them.
 """
 
 import json
@@ -15,7 +20,7 @@ from typing import Any
 
 from django.db import transaction
 
-from contributions.models import Contribution, ContributionGroup
+from contributions.models import Contribution, ContributionGroup, GitHubRepository, PullRequest
 from models_showcase.models import Badge, ModelCard
 from portfolio.models import Profile, ProfileLink
 
@@ -85,10 +90,31 @@ def load_demo(*, path: Path = DEMO_FILE) -> LoadReport:
                 _create(group, report, f"group {group}")
             groups[item["title"]] = group
 
+        repositories = {}
+        for item in data.get("github_repositories", []):
+            repository = GitHubRepository.objects.filter(github_id=item["github_id"]).first()
+            repository = repository or GitHubRepository.objects.filter(full_name__iexact=item["full_name"]).first()
+            if repository:
+                report.kept.append(f"repository {repository}")
+            else:
+                repository = GitHubRepository(**item)
+                _create(repository, report, f"repository {repository}")
+            repositories[item["full_name"]] = repository
+
         for item in data["contributions"]:
             item = dict(item, group=groups[item["group"]])
-            if Contribution.objects.filter(pr_url__iexact=item["pr_url"]).exists():
+            github = item.pop("pull_request", None)
+            contribution = Contribution.objects.filter(pr_url__iexact=item["pr_url"]).first()
+            if contribution:
                 report.kept.append(f"contribution {item['pr_url']}")
+            else:
+                contribution = Contribution(**item)
+                _create(contribution, report, f"contribution {item['pr_url']}")
+            if github is None:
                 continue
-            _create(Contribution(**item), report, f"contribution {item['pr_url']}")
+            if PullRequest.objects.filter(contribution=contribution).exists():
+                report.kept.append(f"pull request data {item['pr_url']}")
+                continue
+            github = dict(github, repository=repositories[github["repository"]])
+            _create(PullRequest(contribution=contribution, **github), report, f"pull request data {item['pr_url']}")
     return report

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, MaxLengthValidator, RegexValidator, URLValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
@@ -222,3 +223,65 @@ class ProfileLink(models.Model):
     @property
     def href(self) -> str:
         return f"mailto:{self.url}" if self.kind == self.Kind.EMAIL else self.url
+
+
+class SyncRunQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=[SyncRun.Status.QUEUED, SyncRun.Status.RUNNING])
+
+
+class SyncRun(models.Model):
+    """One sync started from the admin: which sync, who, which items, how far it got and how it ended.
+
+    The admin queues it; `manage.py <kind> --run-id N` runs it in its own process and writes
+    its progress and outcome here (portfolio/syncing/runs.py).
+    """
+
+    class Kind(models.TextChoices):
+        # The value is the management command that runs it.
+        HUB = "sync_hub", _("Hub sync")
+        GITHUB = "sync_github", _("GitHub sync")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("sync"), max_length=20, choices=Kind.choices, default=Kind.HUB)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("started by")
+    )
+    # As the items were named when the run was queued (Hub ids, pull request URLs): the run syncs these only.
+    items = models.JSONField(_("items"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True)
+    finished_at = models.DateTimeField(_("finished"), null=True)
+    total = models.PositiveIntegerField(_("items to sync"), default=0)
+    done = models.PositiveIntegerField(_("items done"), default=0)
+    synced_count = models.PositiveIntegerField(_("synced"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    # [{"item", "error", "kind"}] and [{"item", "warning"}] (item "" for the run itself).
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+
+    def __str__(self):
+        return _("%(sync)s of %(when)s") % {
+            "sync": self.get_kind_display(),
+            "when": timezone.localtime(self.queued_at).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -247,8 +247,15 @@ HUB_REQUEST_TIMEOUT = float(env("HUB_REQUEST_TIMEOUT", "20"))
 # Adding a card in the admin asks the Hub while the owner waits: short, and each of its
 # (at most two) requests well inside gunicorn's 30 s worker timeout.
 HUB_FETCH_TIMEOUT = float(env("HUB_FETCH_TIMEOUT", "5"))
-# Where sync_hub keeps its lock file when the database is not PostgreSQL.
-SYNC_LOCK_FILE = Path(env("SYNC_LOCK_FILE", str(BASE_DIR / "var" / "sync_hub.lock")))
+# sync_github: GitHub's REST API (another address for GitHub Enterprise, or a fake in tests),
+# an optional token (60 requests an hour without one, 5,000 with; never logged), and the most
+# one request may take, in seconds.
+GITHUB_API_URL = env("GITHUB_API_URL", "https://api.github.com")
+GITHUB_TOKEN = env("GITHUB_TOKEN", "")
+GITHUB_REQUEST_TIMEOUT = float(env("GITHUB_REQUEST_TIMEOUT", "20"))
+# Where the syncs keep their lock files (sync_hub.lock, sync_github.lock) when the database is
+# not PostgreSQL (which has advisory locks).
+SYNC_LOCK_DIR = Path(env("SYNC_LOCK_DIR", str(BASE_DIR / "var")))
 
 # ---- Security. Secure by default when DEBUG is off; each switch can be turned
 # off for a setup that handles it elsewhere (docs/SECURITY.md has the checklist).
@@ -328,5 +335,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     # huggingface_hub's HTTP client logs every request at INFO: sync_hub's cron log keeps its own summary instead.
-    "loggers": {"httpx2": {"level": "WARNING"}},
+    "loggers": {"httpx2": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

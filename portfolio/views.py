@@ -1,5 +1,6 @@
 import os
 import stat
+from dataclasses import dataclass
 from itertools import groupby
 from typing import NamedTuple
 
@@ -9,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModi
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils._os import safe_join
 from django.utils.http import http_date
 from django.views.static import was_modified_since
@@ -18,6 +20,7 @@ from models_showcase.models import ModelCard
 from models_showcase.rendering import refresh_card_html
 from portfolio import media_types
 from portfolio.models import Profile
+from portfolio.numbers import compact
 from portfolio.page_cache import cached_page, shows_drafts
 from portfolio.templatetags.seo import absolute_url
 
@@ -38,16 +41,38 @@ def card_html(*, drafts: bool = False) -> list[StoredCard]:
     return [StoredCard(html, not is_published) for _, html, is_published in rows]
 
 
+@dataclass(frozen=True)
+class StarTrend:
+    change: int  # stars gained (or lost) between the oldest and newest snapshot of the window
+    days: int
+
+    @property
+    def signed_change(self) -> str:
+        """1234 -> "+1.2k", -5 -> "-5": compact as the cards' numbers, with its sign."""
+        return ("+" if self.change > 0 else "") + compact(self.change)
+
+
+def star_trend(contribution) -> StarTrend | None:
+    """As the cards' likes trend: the newest snapshot of the window minus the oldest (None before a second day)."""
+    since, latest = contribution.stars_since_date, contribution.stars_latest_date
+    if since is None or latest is None or latest <= since:
+        return None
+    return StarTrend(contribution.stars_latest - contribution.stars_since, (latest - since).days)
+
+
 @cached_page
 def home(request):
     """The portfolio page: profile notice, model grid, contributions by group.
 
     Staff see the drafts too, each marked as one. A fixed number of queries whatever the
-    amount of content (pinned in tests).
+    amount of content (pinned in tests): each contribution comes with what GitHub said of
+    its pull request and repository, and the repository's star trend, in one query.
     """
     drafts = shows_drafts(request)
     contributions = Contribution.objects.all() if drafts else Contribution.objects.published()
-    contributions = list(contributions.select_related("group"))
+    contributions = list(contributions.with_github(today=timezone.localdate()))
+    for contribution in contributions:
+        contribution.star_trend = star_trend(contribution)
     number_contributions(contributions)
     groups = [(group, list(items)) for group, items in groupby(contributions, key=lambda c: c.group)]
     cards = card_html(drafts=drafts)

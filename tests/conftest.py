@@ -14,7 +14,7 @@ def _isolated_files(settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
     # Each test its own sync lock file: two test runs on one machine never hold each other's lock.
-    settings.SYNC_LOCK_FILE = tmp_path / "sync_hub.lock"
+    settings.SYNC_LOCK_DIR = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -12,8 +12,8 @@ away. Like tests/fakehub.py, it refuses what the real service refuses:
 - Rate limits: ``x-ratelimit-limit/remaining/used/reset/resource`` on every answer. ``core`` allows 60 requests an hour
   anonymously and 5,000 per token, ``search`` 10 / 30 a minute; the window opens with a caller's first request and
   ``x-ratelimit-reset`` is its end in epoch seconds of the injectable ``clock``. A spent quota answers 403 with
-  ``x-ratelimit-remaining: 0``. ``GET /rate_limit`` and 304 answers are free. A secondary limit (429 or 403 with
-  ``retry-after``) is scripted: ``gh.script(path, secondary_rate_limited(60))``.
+  ``x-ratelimit-remaining: 0``. ``GET /rate_limit`` and 304s to an authenticated request are free. A secondary limit
+  (429 or 403 with ``retry-after``) is scripted: ``gh.script(path, secondary_rate_limited(60))``.
 - Every 200 carries an ``ETag``; a request whose ``If-None-Match`` matches gets 304 with no body.
 - A renamed or transferred repo: its old name answers 301 with ``Location: /repositories/{id}/...`` (as GitHub does),
   and the JSON served there names the new repo everywhere.
@@ -757,8 +757,10 @@ class FakeGitHub(FakeServer):
             )
             if _etag_matches(request.headers.get("if-none-match"), response.headers["ETag"]):
                 response = Response(304, b"", {k: v for k, v in response.headers.items() if k != "Link"})
-                if resource is not None:
-                    with self._lock:  # GitHub does not count a 304 against the primary limit
+                if resource is not None and caller is not None:
+                    # GitHub does not count a 304 against the primary limit, "if ... made while correctly
+                    # authorized with an Authorization header" (REST best practices): anonymous 304s count.
+                    with self._lock:
                         self._limiter.give_back(caller, resource)
                         allowance = self._limiter.peek(caller, resource)
         response.headers = {

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
-from models_showcase.models import SyncRun
+from portfolio.models import SyncRun
 
 
 def database_url() -> str:
@@ -24,7 +24,7 @@ def database_url() -> str:
 def point_sync_processes_at(monkeypatch, *, hub_url: str, tmp_path) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url())
     monkeypatch.setenv("HF_ENDPOINT", hub_url)
-    monkeypatch.setenv("SYNC_LOCK_FILE", str(settings.SYNC_LOCK_FILE))
+    monkeypatch.setenv("SYNC_LOCK_DIR", str(settings.SYNC_LOCK_DIR))
     monkeypatch.setenv("DJANGO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("REDIS_URL", raising=False)
 

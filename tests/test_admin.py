@@ -247,7 +247,10 @@ def test_card_list_columns_are_compact(staff_client):
     assert '18.3k <span aria-hidden="true">↓</span><span class="visually-hidden">downloads</span> · 44' in page
     assert 'class="sync-state sync-state--ok" title="Synced ' in page
     assert 'class="sync-state sync-state--never" title="Never synced"' in page
-    assert 'title="Not found (or private: set HF_TOKEN): not found on the Hub &lt;b&gt;(or private)&lt;/b&gt;"' in page
+    assert (
+        'title="Not found (deleted, or private: set the token): not found on the Hub &lt;b&gt;(or private)&lt;/b&gt;"'
+        in page
+    )
     for gone in ("column-title", "column-sort_order", "column-synced_at", "column-likes"):
         assert gone not in page
     failed = staff_client.get(reverse("admin:models_showcase_modelcard_changelist"), {"sync": "not_found"})
@@ -290,8 +293,8 @@ def test_badge_colours_are_swatches(staff_client):
 def test_admin_index_puts_the_content_first_and_login_lockouts_last(staff_client):
     page = staff_client.get(reverse("admin:index")).content.decode()
     main = page[page.index('id="content-main"') :]
-    names = ["Profile", "Model cards", "Badges", "Hub sync runs", "Contributions", "Contribution groups", "Users",
-             "Login lockouts", "Access attempts"]  # fmt: skip
+    names = ["Profile", "Sync runs", "Model cards", "Badges", "Contributions", "Contribution groups",
+             "GitHub repositories", "Users", "Login lockouts", "Access attempts"]  # fmt: skip
     positions = [main.index(f">{name}<") for name in names]
     assert positions == sorted(positions)
 

@@ -1,7 +1,11 @@
+import json
+from datetime import datetime
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
-from contributions.models import Contribution, ContributionGroup
+from contributions.models import Contribution, ContributionGroup, GitHubRepository, PullRequest
 from models_showcase.models import Badge, ModelCard
 from portfolio.demo import load_demo
 from portfolio.models import Profile
@@ -18,12 +22,14 @@ def snapshot():
         "card_badges": list(ModelCard.badges.through.objects.values_list("modelcard_id", "badge_id")),
         "groups": list(ContributionGroup.objects.values()),
         "contributions": list(Contribution.objects.values()),
+        "repositories": list(GitHubRepository.objects.values()),
+        "pull_requests": list(PullRequest.objects.values()),
     }
 
 
 def test_loads_exactly_the_seed_content():
     report = load_demo()
-    assert len(report.created) == 10 and report.kept == []
+    assert len(report.created) == 13 and report.kept == []
     profile = Profile.objects.get()
     assert (profile.hub_username, profile.notice_title) == ("dragonkue", "🤗 HuggingFace Profile")
     assert (profile.models_heading, profile.contributions_heading) == ("🏆 SOTA 모델들", "GitHub 기여")
@@ -52,7 +58,7 @@ def test_second_run_changes_nothing():
     load_demo()
     before = snapshot()
     report = load_demo()
-    assert report.created == [] and len(report.kept) == 10
+    assert report.created == [] and len(report.kept) == 13
     assert snapshot() == before
 
 
@@ -80,8 +86,58 @@ def test_never_overwrites_or_deletes_what_the_owner_edited():
 
 def test_command_reports_and_if_empty_skips_a_site_with_content(capsys):
     call_command("load_demo")
-    assert "created 10, kept 0" in capsys.readouterr().out
+    assert "created 13, kept 0" in capsys.readouterr().out
     ModelCard.objects.all().delete()
     call_command("load_demo", "--if-empty")
     assert "already has content" in capsys.readouterr().out
     assert not ModelCard.objects.exists()
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"
+
+
+def github_answer(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_pull_requests_come_with_what_github_says_of_them():
+    """The seed's GitHub data is the fake GitHub's answers, stored as sync_github stores them."""
+    load_demo()
+    repository = GitHubRepository.objects.get()
+    answer = github_answer("repository.json")
+    assert (repository.full_name, repository.github_id, repository.description) == (
+        answer["full_name"], answer["id"], answer["description"],
+    )  # fmt: skip
+    assert (repository.stars, repository.language, repository.archived) == (17600, "Python", False)
+    assert repository.synced_at is None and repository.etag == ""  # the first sync fetches it in full
+    for number, name in [(2946, "pull-request.json"), (3299, "pull-request-3299.json")]:
+        pr = PullRequest.objects.select_related("contribution", "repository").get(contribution__number=number)
+        answer = github_answer(name)
+        assert pr.repository == repository and pr.state == PullRequest.State.MERGED
+        assert (pr.title, pr.author_login, pr.labels) == (
+            answer["title"], answer["user"]["login"], [label["name"] for label in answer["labels"]],
+        )  # fmt: skip
+        assert [pr.opened_at, pr.merged_at, pr.closed_at] == [
+            datetime.fromisoformat(answer[key]) for key in ("created_at", "merged_at", "closed_at")
+        ]
+        counts = ("additions", "deletions", "changed_files", "commits", "comments", "review_comments")
+        assert [getattr(pr, key) for key in counts] == [answer[key] for key in counts]
+        assert (pr.synced_at, pr.etag, pr.sync_error) == (None, "", "")
+    assert [(pr.additions, pr.deletions, pr.changed_files) for pr in PullRequest.objects.order_by("pk")] == [
+        (187, 24, 3),
+        (243, 61, 4),
+    ]
+
+
+def test_never_overwrites_what_sync_github_wrote_and_fills_what_is_missing():
+    load_demo()
+    PullRequest.objects.filter(contribution__number=2946).update(state=PullRequest.State.CLOSED, additions=1)
+    GitHubRepository.objects.update(stars=20000, full_name="UKPLab/Sentence-Transformers")
+    PullRequest.objects.filter(contribution__number=3299).delete()  # e.g. a site loaded before the GitHub data
+
+    report = load_demo()
+
+    assert report.created == ["pull request data https://github.com/UKPLab/sentence-transformers/pull/3299"]
+    assert PullRequest.objects.get(contribution__number=2946).additions == 1
+    assert GitHubRepository.objects.get().stars == 20000  # found by its GitHub id, renamed or not
+    assert PullRequest.objects.get(contribution__number=3299).repository == GitHubRepository.objects.get()

@@ -212,7 +212,7 @@ def test_a_scripted_secondary_limit_is_a_429_with_retry_after(gh, client):
 
 
 def test_githubkit_revalidates_with_if_none_match_and_a_304_is_free(gh, client):
-    github = client()
+    github = client(TOKEN)
 
     first = github.rest.pulls.get(OWNER, NAME, 2946)
     second = github.rest.pulls.get(OWNER, NAME, 2946)
@@ -228,15 +228,20 @@ def test_githubkit_revalidates_with_if_none_match_and_a_304_is_free(gh, client):
     assert gh.requests[-1].status == 200
 
 
-def test_a_304_has_no_body_and_does_not_count(gh):
-    etag = httpx.get(f"{gh.url}/repos/{SEED_REPO}").headers["etag"]
+def test_a_304_has_no_body_and_is_free_only_when_authorized(gh):
+    # GitHub: a 304 does not count "if ... made while correctly authorized with an Authorization header".
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    etag = httpx.get(f"{gh.url}/repos/{SEED_REPO}", headers=auth).headers["etag"]
 
-    response = httpx.get(f"{gh.url}/repos/{SEED_REPO}", headers={"If-None-Match": etag})
+    response = httpx.get(f"{gh.url}/repos/{SEED_REPO}", headers={"If-None-Match": etag, **auth})
 
     assert response.status_code == 304 and response.content == b""
-    assert response.headers["etag"] == etag and response.headers["x-ratelimit-remaining"] == "59"
-    other = httpx.get(f"{gh.url}/repos/{SEED_REPO}", headers={"If-None-Match": 'W/"stale"'})
+    assert response.headers["etag"] == etag and response.headers["x-ratelimit-remaining"] == "4999"
+    other = httpx.get(f"{gh.url}/repos/{SEED_REPO}", headers={"If-None-Match": 'W/"stale"', **auth})
     assert other.status_code == 200
+
+    anonymous = httpx.get(f"{gh.url}/repos/{SEED_REPO}", headers={"If-None-Match": etag})
+    assert anonymous.status_code == 304 and anonymous.headers["x-ratelimit-remaining"] == "59"  # counted
 
 
 # --- Renamed repositories ---------------------------------------------------------------------------------------------

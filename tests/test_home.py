@@ -216,6 +216,11 @@ def test_owner_text_is_escaped_not_executed(client):
     assert "&lt;i&gt;pill&lt;/i&gt;" in page
 
 
+# profile, its links, the cards' stored HTML, and contributions with their groups, pull requests,
+# repositories and the repositories' star trends (subqueries of that one query)
+HOME_QUERIES = 4
+
+
 @pytest.mark.parametrize("cards", [0, 3, 300])
 def test_query_count_does_not_grow_with_content(client, django_assert_num_queries, cards):
     profile = make_profile()
@@ -225,6 +230,24 @@ def test_query_count_does_not_grow_with_content(client, django_assert_num_querie
         make_card(badges=badges)
     for _ in range(cards // 3):
         make_contribution()
-    # profile, its links, the cards' stored HTML, contributions with their groups
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(HOME_QUERIES):
         get_home(client)
+
+
+@pytest.mark.parametrize("synced", [0, 3, 30])
+def test_query_count_does_not_grow_with_github_data(client, django_assert_num_queries, synced):
+    """Pull requests synced from GitHub, across several repositories with a month of stars each."""
+    from tests.test_contribution_notice import add_star_history, make_pull_request, make_repository
+
+    make_profile().links.create(kind="website", url="https://example.com")
+    make_card()
+    repositories = [make_repository(f"owner/repo-{index}", stars=1000 + index) for index in range(min(synced, 4))]
+    for repository in repositories:
+        add_star_history(repository, {days_ago: 1000 - days_ago for days_ago in range(31)})
+    for index in range(synced):
+        make_pull_request(make_contribution(), repository=repositories[index % len(repositories)])
+    make_contribution()  # and one never synced
+    with django_assert_num_queries(HOME_QUERIES):
+        page = get_home(client)
+    assert page.count('class="pill pill--merged"') == synced
+    assert page.count('class="repository-line__trend') == synced

@@ -14,7 +14,8 @@ from django.utils import timezone
 from models_showcase.models import EvalResult, HubSnapshot, ModelCard
 from models_showcase.rendering import refresh_card_html
 from models_showcase.snippets import usage_snippet
-from models_showcase.stats import compact, line_chart, parameters
+from models_showcase.stats import line_chart, parameters
+from portfolio.numbers import compact
 from tests.builders import make_badge, make_card, make_profile
 
 pytestmark = pytest.mark.django_db

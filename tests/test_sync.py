@@ -12,8 +12,9 @@ from huggingface_hub import HfApi, constants
 
 from models_showcase import hub as hub_module
 from models_showcase.hub import sync_cards
-from models_showcase.locking import sync_lock
 from models_showcase.models import HubSnapshot, ModelCard
+from portfolio.syncing.budget import MAX_ATTEMPTS
+from portfolio.syncing.locking import sync_lock
 from tests.builders import Terminal, make_card, make_profile
 from tests.fakehub import (
     FakeHub,
@@ -158,7 +159,7 @@ def test_a_change_on_the_hub_is_reported_and_today_snapshot_follows(hub, api, ca
     hub.update(RERANKER, likes=50, downloads=2000)
     report = sync(api)
     [changed] = [result for result in report.results if result.status == "updated"]
-    assert changed.repo_id == RERANKER and set(changed.changed) == {"likes", "downloads"}
+    assert changed.key == RERANKER and set(changed.changed) == {"likes", "downloads"}
     snapshot = HubSnapshot.objects.get(card__repo_id=RERANKER)
     assert (snapshot.likes, snapshot.downloads) == (50, 2000)
 
@@ -189,7 +190,7 @@ def test_eval_results_are_read_too(hub, api, cards):
         card(SNOWFLAKE).eval_results.order_by("position").values_list("dataset_name", "metric_value", "verified")
     )
     assert rows == [("cais/hle", 20.9, False), ("Idavidrein/gpqa", 0.412, True)]
-    [result] = [r for r in report.results if r.repo_id == SNOWFLAKE]
+    [result] = [r for r in report.results if r.key == SNOWFLAKE]
     assert result.warnings == ["evaluation results: skipped 1 unreadable .eval_results entries"]
 
 
@@ -224,12 +225,12 @@ def test_model_info_only_for_cards_the_listing_does_not_contain(hub, api, cards)
 
 
 def test_a_failed_listing_fails_its_cards_without_asking_each(hub, api, cards):
-    hub.script("list:dragonkue", *[server_error(503)] * hub_module.MAX_ATTEMPTS)
+    hub.script("list:dragonkue", *[server_error(503)] * MAX_ATTEMPTS)
     hub.reset_requests()
     report = sync(api)
     assert report.exit_code == 1
     assert {r.error_kind for r in report.failed} == {"server_error"} and len(report.failed) == 3
-    assert hub.count() == hub_module.MAX_ATTEMPTS  # the listing's tries, no model_info per card
+    assert hub.count() == MAX_ATTEMPTS  # the listing's tries, no model_info per card
 
 
 def test_the_client_slows_down_before_the_quota_runs_out(fake_time):
@@ -304,11 +305,11 @@ def test_a_failing_card_keeps_its_numbers_and_records_why(hub, api, cards, scrip
     sync(api)
     hub.update(RERANKER, likes=77)
     _off_listing(hub, BGE)
-    hub.script(BGE, *[scripted()] * hub_module.MAX_ATTEMPTS)
+    hub.script(BGE, *[scripted()] * MAX_ATTEMPTS)
     report = sync(api)
     assert report.exit_code == 1
     [failed] = report.failed
-    assert (failed.repo_id, failed.error_kind) == (BGE, kind)
+    assert (failed.key, failed.error_kind) == (BGE, kind)
     failing = card(BGE)
     assert failing.likes == 44 and failing.eval_results.count() == 30  # previous statistics kept
     assert failing.sync_error_kind == kind and failing.sync_error
@@ -353,7 +354,7 @@ def test_retries_are_bounded(hub, api, cards, fake_time):
     hub.script(BGE, *[server_error(502)] * 10)
     report = sync(api, fake_time)
     assert [r.error_kind for r in report.failed] == ["server_error"]
-    assert len(fake_time.sleeps) == hub_module.MAX_ATTEMPTS - 1
+    assert len(fake_time.sleeps) == MAX_ATTEMPTS - 1
 
 
 def test_a_slow_answer_times_out_and_is_retried(hub, api, cards, settings):
@@ -361,14 +362,14 @@ def test_a_slow_answer_times_out_and_is_retried(hub, api, cards, settings):
     _off_listing(hub, BGE)
     hub.script(BGE, slow(2))
     assert sync(api).exit_code == 0
-    hub.script(BGE, *[slow(2)] * hub_module.MAX_ATTEMPTS)
+    hub.script(BGE, *[slow(2)] * MAX_ATTEMPTS)
     assert [r.error_kind for r in sync(api).failed] == ["timeout"]
 
 
 def test_a_hanging_listing_is_cut_by_the_request_timeout(hub, api, cards, settings):
     # huggingface_hub's own pagination sends timeout=None; every request here has one.
     settings.HUB_REQUEST_TIMEOUT = 0.3
-    hub.script("list:dragonkue", *[slow(30)] * hub_module.MAX_ATTEMPTS)
+    hub.script("list:dragonkue", *[slow(30)] * MAX_ATTEMPTS)
     started = datetime.now()
     report = sync_cards(api=api, timeout=30)
     assert (datetime.now() - started).total_seconds() < 10
@@ -552,20 +553,20 @@ def test_command_exit_2_on_bad_arguments(hub_endpoint, cards, args, message):
 
 def test_command_exit_2_when_the_hub_cannot_be_reached(cards, monkeypatch):
     monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
-    monkeypatch.setattr("models_showcase.hub.client.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("portfolio.syncing.budget.time.sleep", lambda seconds: None)
     code, out, _ = run_command("--timeout", "20")
     assert code == 2
     assert "could not be reached" in out
     assert card(BGE).sync_error_kind == "network"
     # the listing's tries, then nothing more per card
-    assert json.loads(run_command("--json")[1])["requests"] == hub_module.MAX_ATTEMPTS
+    assert json.loads(run_command("--json")[1])["requests"] == MAX_ATTEMPTS
 
 
 def test_overlapping_run_is_refused(hub_endpoint, cards, tmp_path, settings):
-    settings.SYNC_LOCK_FILE = tmp_path / "sync.lock"
+    settings.SYNC_LOCK_DIR = tmp_path
     other = connections.create_connection("default")  # another process's connection, as far as the lock sees
     try:
-        with sync_lock(connection=other):
+        with sync_lock("sync_hub", connection=other):
             code, _, err = run_command()
     finally:
         other.close()
@@ -598,10 +599,11 @@ def test_admin_action_syncs_the_selected_cards(hub_endpoint, cards, staff_client
     """The action queues a run for a process of its own (tests/test_admin_sync.py); here that run is done in place."""
     from django.urls import reverse
 
-    from models_showcase import sync_runs
+    from models_showcase.hub import sync_listed
+    from portfolio.syncing import runs as sync_runs
 
-    settings.SYNC_LOCK_FILE = tmp_path / "sync_hub.lock"
-    monkeypatch.setattr(sync_runs, "start", lambda run: sync_runs.execute(run.pk))
+    settings.SYNC_LOCK_DIR = tmp_path
+    monkeypatch.setattr(sync_runs, "start", lambda run: sync_runs.execute("sync_hub", run.pk, sync_listed))
     selected = ModelCard.objects.filter(repo_id__in=REPOS[:2])
     response = staff_client.post(
         reverse("admin:models_showcase_modelcard_changelist"),

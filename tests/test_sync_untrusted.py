@@ -73,7 +73,7 @@ def card(repo_id: str) -> ModelCard:
 
 
 def result_of(report, repo_id):
-    return next(result for result in report.results if result.repo_id == repo_id)
+    return next(result for result in report.results if result.key == repo_id)
 
 
 # ---- any model-index the Hub accepts ----
@@ -248,7 +248,7 @@ def test_one_card_failing_to_write_still_invalidates_the_page_cache(hub, api, ca
     report = sync_cards(api=api)
     assert report.exit_code == 1
     [failed] = report.failed
-    assert failed.repo_id == MESSY and failed.error == "could not be stored (DatabaseError)"
+    assert failed.key == MESSY and failed.error == "could not be stored (DatabaseError)"
     assert card(PLAIN).downloads == 1234 and card(MESSY).downloads is None
     assert content_version() != before
 
@@ -256,12 +256,13 @@ def test_one_card_failing_to_write_still_invalidates_the_page_cache(hub, api, ca
 def test_the_admin_action_never_answers_500_on_hostile_hub_data(
     hub, cards, staff_client, monkeypatch, settings, tmp_path
 ):
-    from models_showcase import sync_runs
+    from models_showcase.hub import sync_listed
+    from portfolio.syncing import runs as sync_runs
 
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)
-    settings.SYNC_LOCK_FILE = tmp_path / "sync_hub.lock"
+    settings.SYNC_LOCK_DIR = tmp_path
     # The run's process, done in place (tests/test_admin_sync.py runs it for real).
-    monkeypatch.setattr(sync_runs, "start", lambda run: sync_runs.execute(run.pk))
+    monkeypatch.setattr(sync_runs, "start", lambda run: sync_runs.execute("sync_hub", run.pk, sync_listed))
     hostile = copy.deepcopy(listing_models()[0])
     hostile.update(downloads="∞", likes=-1, cardData=[1, 2], tags="<b>x</b>", safetensors={"total": math.inf})
     hub.add(hostile)

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx2
@@ -36,7 +34,8 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 # (offline mode, request ids) and only add a request counter.
 from huggingface_hub.utils._http import default_client_factory
 
-from models_showcase.models import SyncErrorKind
+from portfolio.syncing.budget import Quota, RequestBudget
+from portfolio.syncing.errors import DeadlineExceeded, SyncError, SyncErrorKind, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -52,35 +51,9 @@ LIST_EXPAND = [
 # `GET /api/models/{id}` accepts more (ExpandModelProperty_T); only asked for cards the listing missed.
 DETAIL_EXPAND = [*LIST_EXPAND, "baseModels"]
 
-MAX_ATTEMPTS = 4  # per request: the first try and three retries
-BACKOFF_BASE = 1.0
-BACKOFF_MAX = 30.0
-# No request starts with less time than this left before the run's deadline: it could not finish.
-MIN_REQUEST_SECONDS = 1.0
 # Requests kept back from the Hub's quota (per 5-minute window), for the owner's browser and
 # other tools on the same address or token. Reaching it means waiting for the next window.
 QUOTA_RESERVE = 10
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_text(value: str, limit: int = 200) -> str:
-    """A string from outside, made safe to print on a terminal or store: no control characters, bounded."""
-    text = _CONTROL.sub("", value).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class SyncError(Exception):
-    """One card (or listing) could not be fetched; `kind` is a SyncErrorKind value."""
-
-    def __init__(self, kind: str, message: str, *, retryable: bool = False):
-        super().__init__(message)
-        self.kind = kind
-        self.retryable = retryable
-
-
-class DeadlineExceeded(Exception):
-    pass
 
 
 # ---------------------------------------------------------------------------
@@ -182,40 +155,14 @@ def _retry_after(response: httpx2.Response | None) -> float | None:
     return float(value) if value.isdigit() else None
 
 
-# ---------------------------------------------------------------------------
-# The quota
-
-
-class Quota:
-    """What the Hub's `RateLimit` header last said: requests left in this window, and when it resets."""
-
-    def __init__(self, clock: Callable[[], float], reserve: int = QUOTA_RESERVE):
-        self.clock = clock
-        self.reserve = reserve
-        self.remaining: int | None = None
-        self.limit: int | None = None
-        self.resets_at = 0.0
-        self.waited = 0.0
-
-    def observe(self, response: httpx2.Response) -> None:
-        try:
-            info = parse_ratelimit_headers(response.headers)
-        except ValueError:  # a garbled header is no reason to fail a card
-            info = None
-        if info is None:
-            return
-        self.remaining = info.remaining
-        self.limit = info.limit
-        self.resets_at = self.clock() + max(0, info.reset_in_seconds)
-
-    def wait_needed(self) -> float:
-        """Seconds to wait before the next request; 0 while the quota (less a reserve) lasts."""
-        if self.remaining is None or self.clock() >= self.resets_at:
-            return 0.0
-        reserve = min(self.reserve, (self.limit or self.reserve * 10) // 10)
-        if self.remaining > reserve:
-            return 0.0
-        return self.resets_at - self.clock() + 1.0
+def _observe_quota(quota: Quota, response: httpx2.Response) -> None:
+    """What the Hub's `RateLimit` header says of the quota; a garbled header is no reason to fail a card."""
+    try:
+        info = parse_ratelimit_headers(response.headers)
+    except ValueError:
+        info = None
+    if info is not None:
+        quota.update(remaining=info.remaining, limit=info.limit, reset_in_seconds=info.reset_in_seconds)
 
 
 # ---------------------------------------------------------------------------
@@ -225,15 +172,7 @@ class Quota:
 class HubClient:
     """Raw JSON from the Hub, with a deadline, bounded retries and the quota in mind."""
 
-    def __init__(
-        self,
-        api: HfApi,
-        *,
-        deadline: float,
-        request_timeout: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
+    def __init__(self, api: HfApi, *, budget: RequestBudget):
         _ensure_client()
         self.endpoint = api.endpoint.rstrip("/")
         self.headers = build_hf_headers(
@@ -244,18 +183,8 @@ class HubClient:
             headers=api.headers,
         )
         self.with_token = "authorization" in {name.lower() for name in self.headers}
-        self.deadline = deadline
-        self.request_timeout = request_timeout
-        self.clock = clock
-        self.sleep = sleep
-        self.quota = Quota(clock)
-
-    def remaining(self) -> float:
-        return self.deadline - self.clock()
-
-    def check_deadline(self) -> None:
-        if self.remaining() < MIN_REQUEST_SECONDS:
-            raise DeadlineExceeded
+        self.budget = budget
+        self.quota = Quota(budget, service="the Hub", reserve=QUOTA_RESERVE)
 
     # The two questions the sync asks
 
@@ -288,16 +217,13 @@ class HubClient:
             raise classify(error, with_token=self.with_token) from error
 
     def _get(self, url: str, params: list[tuple[str, str]] | None) -> httpx2.Response:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            self._wait_for_quota()
-            self.check_deadline()
-            # Never past the deadline: a request cut short by it is the deadline, not a slow Hub.
-            timeout = min(self.request_timeout, self.remaining())
-            cut_by_deadline = timeout < self.request_timeout
+        for attempt in self.budget.attempts():
+            self.quota.wait_if_needed()
+            timeout, cut_by_deadline = self.budget.timeout()
             response = None
             try:
                 response = get_session().get(url, params=params, headers=self.headers, timeout=timeout)
-                self.quota.observe(response)
+                _observe_quota(self.quota, response)
                 hf_raise_for_status(response)
                 return response
             except httpx2.TimeoutException as error:
@@ -306,27 +232,5 @@ class HubClient:
                 failure = classify(error, with_token=self.with_token)
             except Exception as error:  # classify() decides what each failure means
                 failure = classify(error, with_token=self.with_token)
-            if not failure.retryable or attempt == MAX_ATTEMPTS:
-                raise failure
-            wait = _retry_after(response)
-            if wait is None:
-                wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1))
-            if wait + MIN_REQUEST_SECONDS >= self.remaining():
-                raise SyncError(failure.kind, f"{failure} (asked to wait {wait:.0f} s, past --timeout)")
-            logger.info("%s: %s; retrying in %.1f s", url, failure, wait)
-            self.sleep(wait)
+            self.budget.before_retry(attempt, failure, _retry_after(response), url)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _wait_for_quota(self) -> None:
-        wait = self.quota.wait_needed()
-        if not wait:
-            return
-        if wait + MIN_REQUEST_SECONDS >= self.remaining():
-            raise SyncError(
-                SyncErrorKind.RATE_LIMITED,
-                f"the Hub's request quota is used up until its window resets in {wait:.0f} s, past --timeout",
-            )
-        logger.info("Hub quota nearly used (%s left): waiting %.0f s for the next window", self.quota.remaining, wait)
-        self.quota.waited += wait
-        self.sleep(wait)
-        self.quota.remaining = None  # a new window: the next answer says how much is left

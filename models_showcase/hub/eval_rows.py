@@ -13,8 +13,8 @@ import math
 import re
 from typing import Any
 
-from models_showcase.hub.client import clean_text
 from models_showcase.models import EvalResult
+from portfolio.syncing.errors import clean_text
 
 MAX_EVAL_ROWS = 5000  # per card and source; an MTEB card has about 1,500
 

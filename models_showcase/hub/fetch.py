@@ -24,12 +24,13 @@ from huggingface_hub import HfApi
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from models_showcase.hub import writer
-from models_showcase.hub.client import DETAIL_EXPAND, SyncError, classify, clean_text
+from models_showcase.hub.client import DETAIL_EXPAND, classify
 from models_showcase.hub.mapping import HubModel, UnreadableModel, read_model
 from models_showcase.hub.run import default_api
-from models_showcase.models import SUMMARY_LENGTH, ModelCard, SyncErrorKind
+from models_showcase.models import SUMMARY_LENGTH, ModelCard
 from models_showcase.rendering import refresh_card_html
 from portfolio.page_cache import content_changed
+from portfolio.syncing.errors import SyncError, SyncErrorKind, clean_text
 
 logger = logging.getLogger(__name__)
 

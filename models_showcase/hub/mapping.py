@@ -20,9 +20,9 @@ from typing import Any
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from models_showcase.hub.client import clean_text
 from models_showcase.hub.eval_rows import read_eval_results, read_model_index, show
 from models_showcase.models import EvalResult
+from portfolio.syncing.errors import clean_text
 
 MAX_BIGINT = 2**63 - 1
 MAX_INT = 2**31 - 1

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import logging
 import operator
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
@@ -26,88 +23,16 @@ from django.utils import timezone
 from huggingface_hub import HfApi
 
 from models_showcase.hub import writer
-from models_showcase.hub.client import DeadlineExceeded, HubClient, SyncError, clean_text, request_counter
+from models_showcase.hub.client import HubClient, request_counter
 from models_showcase.hub.mapping import HubModel, UnreadableModel, read_model, repo_id_of
-from models_showcase.models import EvalResult, ModelCard, SyncErrorKind
+from models_showcase.models import EvalResult, ModelCard
 from portfolio.models import Profile
-from portfolio.page_cache import content_changed
+from portfolio.syncing.budget import RequestBudget
+from portfolio.syncing.errors import DeadlineExceeded, SyncError, SyncErrorKind, clean_text
+from portfolio.syncing.progress import RunProgress, conclude
+from portfolio.syncing.report import ItemResult, Status, SyncReport
 
 logger = logging.getLogger(__name__)
-
-
-class Status:
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    FAILED = "failed"
-
-
-@dataclass
-class CardResult:
-    repo_id: str
-    status: str
-    changed: list[str] = field(default_factory=list)
-    error: str = ""
-    error_kind: str = ""
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SyncReport:
-    results: list[CardResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # about the run, not one card (an unreadable listing item)
-    requests: int = 0
-    seconds: float = 0.0
-    quota_wait: float = 0.0
-    dry_run: bool = False
-    fatal: str = ""  # set when the run could not do its work at all (exit code 2)
-
-    def count(self, status: str) -> int:
-        return sum(result.status == status for result in self.results)
-
-    @property
-    def failed(self) -> list[CardResult]:
-        return [result for result in self.results if result.status == Status.FAILED]
-
-    @property
-    def warning_count(self) -> int:
-        return len(self.warnings) + sum(len(result.warnings) for result in self.results)
-
-    @property
-    def exit_code(self) -> int:
-        if self.fatal:
-            return 2
-        return 1 if self.failed else 0
-
-    def summary(self) -> str:
-        """One line for cron logs."""
-        synced = self.count(Status.UPDATED) + self.count(Status.CREATED)
-        prefix = "dry run: would sync" if self.dry_run else "synced"
-        line = f"{prefix} {synced}, unchanged {self.count(Status.UNCHANGED)}, failed {len(self.failed)}"
-        if self.count(Status.CREATED):
-            line += f" (discovered {self.count(Status.CREATED)})"
-        if self.warning_count:
-            line += f", {self.warning_count} warning{'s' if self.warning_count != 1 else ''}"
-        line += f" in {self.seconds:.1f} s, {self.requests} requests"
-        if self.quota_wait:
-            line += f" (waited {self.quota_wait:.0f} s for the Hub's quota)"
-        return f"{line}: {self.fatal}" if self.fatal else line
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.exit_code == 0,
-            "exit_code": self.exit_code,
-            "dry_run": self.dry_run,
-            "fatal": self.fatal,
-            "seconds": round(self.seconds, 3),
-            "requests": self.requests,
-            "counts": {
-                status: self.count(status)
-                for status in (Status.CREATED, Status.UPDATED, Status.UNCHANGED, Status.FAILED)
-            },
-            "warnings": self.warnings,
-            "cards": [result.__dict__ for result in self.results],
-        }
 
 
 def default_api() -> HfApi:
@@ -146,38 +71,23 @@ class Listing:
         )
 
 
-class _Run:
-    def __init__(self, *, client: HubClient, report: SyncReport, dry_run: bool, progress, now):
+class _Run(RunProgress):
+    def __init__(self, *, client: HubClient, report: SyncReport, progress, now):
+        super().__init__(report, progress=progress, now=now)
         self.client = client
-        self.report = report
-        self.dry_run = dry_run
-        self.progress = progress
-        self.now = now
-        self.total = 0
         self.unchanged: list[tuple[ModelCard, HubModel]] = []
-        self.wrote = False
-
-    def finish(self, result: CardResult) -> None:
-        self.report.results.append(result)
-        if self.progress:
-            self.progress(len(self.report.results), self.total, result)
 
     def list_author(self, author: str) -> Listing:
         listing = Listing()
-        for page in self.client.list_author(author):
-            for item in page:
-                try:
-                    repo_id = repo_id_of(item)
-                except UnreadableModel as error:
-                    self.report.warnings.append(f"listing of {author}: skipped {error}")
-                    continue
-                listing.by_id[repo_id.lower()] = item
-                object_id = item.get("_id")
-                if isinstance(object_id, str):
-                    listing.by_object_id[object_id] = item
+        pages = self.client.list_author(author)
+        for item, repo_id in self.read_each(pages, repo_id_of, UnreadableModel, f"listing of {author}: skipped"):
+            listing.by_id[repo_id.lower()] = item
+            object_id = item.get("_id")
+            if isinstance(object_id, str):
+                listing.by_object_id[object_id] = item
         return listing
 
-    def sync_card(self, card: ModelCard, listing: Listing | None, listing_error: SyncError | None) -> CardResult:
+    def sync_card(self, card: ModelCard, listing: Listing | None, listing_error: SyncError | None) -> ItemResult:
         raw = listing.find(card) if listing is not None else None
         try:
             if raw is None:
@@ -209,7 +119,7 @@ class _Run:
         changed = writer.changes(card, model)
         if not changed:
             self.unchanged.append((card, model))  # written in bulk at the end of the run
-            return CardResult(card.repo_id, Status.UNCHANGED, warnings=model.warnings)
+            return ItemResult(card.repo_id, Status.UNCHANGED, warnings=model.warnings)
         if not self.dry_run:
             try:
                 writer.write_card(card, model, changed, now=self.now)
@@ -219,12 +129,12 @@ class _Run:
                 failure = SyncError(SyncErrorKind.INVALID_RESPONSE, f"could not be stored ({type(error).__name__})")
                 return self.fail(card, failure)
             self.wrote = True
-        return CardResult(model.repo_id, Status.UPDATED, changed=changed, warnings=model.warnings)
+        return ItemResult(model.repo_id, Status.UPDATED, changed=changed, warnings=model.warnings)
 
-    def fail(self, card: ModelCard, failure: SyncError) -> CardResult:
+    def fail(self, card: ModelCard, failure: SyncError) -> ItemResult:
         if not self.dry_run:
             writer.record_failure(card, failure, self.now)
-        return CardResult(card.repo_id, Status.FAILED, error=str(failure), error_kind=failure.kind)
+        return ItemResult(card.repo_id, Status.FAILED, error=str(failure), error_kind=failure.kind)
 
     def discover(self, listing: Listing) -> None:
         cards = ModelCard.objects.values_list("repo_id", "hub_object_id")
@@ -243,7 +153,7 @@ class _Run:
             if not self.dry_run:
                 writer.create_draft(model, self.now)
                 self.wrote = True
-            self.finish(CardResult(model.repo_id, Status.CREATED, ["created as a draft"], warnings=model.warnings))
+            self.finish(ItemResult(model.repo_id, Status.CREATED, ["created as a draft"], warnings=model.warnings))
 
 
 def sync_cards(
@@ -256,7 +166,7 @@ def sync_cards(
     api: HfApi | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-    progress: Callable[[int, int, CardResult], None] | None = None,
+    progress: Callable[[int, int, ItemResult], None] | None = None,
 ) -> SyncReport:
     """Sync the given cards (all by default) from the Hub.
 
@@ -264,12 +174,11 @@ def sync_cards(
     """
     started = clock()
     request_timeout = min(float(settings.HUB_REQUEST_TIMEOUT), timeout)
-    client = HubClient(
-        api or default_api(), deadline=started + timeout, request_timeout=request_timeout, clock=clock, sleep=sleep
-    )
+    budget = RequestBudget(deadline=started + timeout, request_timeout=request_timeout, clock=clock, sleep=sleep)
+    client = HubClient(api or default_api(), budget=budget)
     requests_before = request_counter.value
-    report = SyncReport(dry_run=dry_run)
-    run = _Run(client=client, report=report, dry_run=dry_run, progress=progress, now=timezone.now())
+    report = SyncReport(service="the Hub", items_name="cards", key_name="repo_id", dry_run=dry_run)
+    run = _Run(client=client, report=report, progress=progress, now=timezone.now())
 
     discover_author = ""
     if discover:
@@ -285,7 +194,7 @@ def sync_cards(
     listings: dict[str, Listing] = {}
     listing_errors: dict[str, SyncError] = {}
     done: set[int] = set()
-    try:
+    with run.telling_the_page_cache():  # also when only "last synced" moved, so "updated N ago" stays true
         try:
             for author in authors:
                 try:
@@ -305,52 +214,20 @@ def sync_cards(
                 else:
                     run.discover(listings[discover_author])
         except DeadlineExceeded:
-            failure = SyncError(SyncErrorKind.DEADLINE, f"not reached: the run hit --timeout ({timeout:g} s)")
-            for card in cards:
-                if card.pk not in done:
-                    run.finish(run.fail(card, failure))
+            run.fail_unreached(cards, done, run.fail, timeout)
 
         if run.unchanged and not dry_run:
             writer.touch_unchanged(run.unchanged, run.now)
             run.wrote = True
-    finally:
-        if run.wrote:
-            # Queryset updates send no signals: tell the page cache ourselves, whatever happened
-            # after (also when only "last synced" moved, so "updated N ago" stays true).
-            content_changed()
 
-    failures = report.failed
-    if failures and len(failures) == len(report.results):
-        kinds = {result.error_kind for result in failures}
-        # Nothing reached the Hub, or it refused our token: the run could not do its work (exit 2).
-        if kinds == {SyncErrorKind.NETWORK}:
-            report.fatal = report.fatal or "the Hub could not be reached at all"
-        elif kinds == {SyncErrorKind.TOKEN_REJECTED}:
-            report.fatal = report.fatal or "the Hub refused HF_TOKEN"
+    conclude(report, unreachable="the Hub could not be reached at all", refused="the Hub refused HF_TOKEN")
     report.requests = request_counter.value - requests_before
     report.quota_wait = client.quota.waited
     report.seconds = clock() - started
     return report
 
 
-@contextmanager
-def hard_deadline(seconds: float) -> Iterator[None]:
-    """A backstop in the command's main thread, should anything block past every request timeout.
-
-    Only in the main thread, where SIGALRM can interrupt a wait; the run's own deadline
-    checks stop it well before this fires.
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise DeadlineExceeded
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def sync_listed(repo_ids: list[str], progress, timeout: float, **options) -> SyncReport:
+    """A run queued in the admin: the cards it named when it was queued (portfolio/syncing/runs.py)."""
+    cards = ModelCard.objects.filter(repo_id__in=repo_ids)
+    return sync_cards(queryset=cards, progress=progress, timeout=timeout, **options)

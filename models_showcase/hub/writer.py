@@ -15,11 +15,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from models_showcase.hub.client import SyncError
 from models_showcase.hub.eval_rows import EVAL_FIELDS, EVAL_KEY_FIELDS
 from models_showcase.hub.mapping import HubModel
 from models_showcase.models import EvalResult, HubSnapshot, ModelCard
 from models_showcase.rendering import refresh_card_html
+from portfolio.syncing.errors import SyncError
 
 SNAPSHOT_FIELDS = ("downloads", "downloads_all_time", "likes")
 # Positions: model-index rows first, then .eval_results rows, each in the Hub's order.

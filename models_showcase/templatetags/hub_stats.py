@@ -4,13 +4,14 @@ from django import template
 from django.utils import timezone
 
 from models_showcase import stats
+from portfolio.numbers import compact as compact_number
 
 register = template.Library()
 
 
 @register.filter
 def compact(number):
-    return stats.compact(number)
+    return compact_number(number)
 
 
 @register.filter

@@ -1,11 +1,11 @@
-// The Hub sync's status line above the model card list: while a run is queued or running,
+// A sync's status line above its list (model cards, contributions): while a run is queued or running,
 // ask the server every 2 seconds and show its answer (HTML the server rendered and escaped).
 // A file, not an inline script: the site's Content-Security-Policy allows none.
 (function () {
   "use strict";
 
   const box = document.getElementById("sync-status");
-  // The line's class says the run's status (templates/admin/models_showcase/_sync_status.html).
+  // The line's class says the run's status (templates/admin/portfolio/_sync_status.html).
   if (!box || !box.querySelector(".sync-status__line--queued, .sync-status__line--running")) {
     return;
   }

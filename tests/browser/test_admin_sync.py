@@ -9,8 +9,9 @@ from django.utils import timezone
 from huggingface_hub import constants
 
 from contributions.models import ContributionGroup
-from models_showcase.models import ModelCard, SyncRun
+from models_showcase.models import ModelCard
 from portfolio.demo import load_demo
+from portfolio.models import SyncRun
 from tests.browser.conftest import screenshot
 from tests.fakehub import FakeHub, seed_models, slow
 from tests.sync_process import point_sync_processes_at
@@ -22,7 +23,7 @@ CHANGELIST = "/admin/models_showcase/modelcard/"
 
 @pytest.fixture
 def hub(monkeypatch, settings, tmp_path):
-    settings.SYNC_LOCK_FILE = tmp_path / "sync_hub.lock"
+    settings.SYNC_LOCK_DIR = tmp_path
     with FakeHub(seed_models()) as fake:
         monkeypatch.setattr(constants, "ENDPOINT", fake.url)
         point_sync_processes_at(monkeypatch, hub_url=fake.url, tmp_path=tmp_path)
@@ -50,7 +51,7 @@ def test_owner_syncs_from_the_list_and_sees_the_outcome_appear(owner_page, hub):
 
     page.wait_for_selector(".messagelist .success")
     message = page.inner_text(".messagelist")
-    assert message.startswith("Hub sync queued for 3 cards: ") and "dragonkue/BGE-m3-ko" in message
+    assert message.startswith("Hub sync queued for 3 items: ") and "dragonkue/BGE-m3-ko" in message
     line = page.locator("#sync-status")
     assert "Hub sync" in line.inner_text() and SyncRun.objects.get().is_active
 

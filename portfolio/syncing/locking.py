@@ -1,4 +1,4 @@
-"""One sync_hub at a time, across processes and machines.
+"""One run of each sync at a time (sync_hub, sync_github), across processes and machines.
 
 On PostgreSQL an advisory lock: every machine that shares the database shares
 the lock, and PostgreSQL releases it if the process dies. Elsewhere (SQLite, one
@@ -14,8 +14,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection as default_connection
 
-LOCK_NAME = "portfolio.sync_hub"
-
 
 class LockHeld(Exception):
     pass
@@ -27,14 +25,15 @@ def _advisory_key(name: str) -> int:
 
 
 @contextmanager
-def sync_lock(name: str = LOCK_NAME, *, connection=None, lock_file: Path | None = None) -> Iterator[None]:
+def sync_lock(name: str, *, connection=None, lock_file: Path | None = None) -> Iterator[None]:
+    """Held for the whole run; LockHeld at once if `name` (the command's name) is already running."""
     connection = connection or default_connection
     if connection.vendor == "postgresql":
-        key = _advisory_key(name)
+        key = _advisory_key(f"portfolio.{name}")
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
             if not cursor.fetchone()[0]:
-                raise LockHeld("another sync_hub is running (PostgreSQL advisory lock held)")
+                raise LockHeld(f"another {name} is running (PostgreSQL advisory lock held)")
         try:
             yield
         finally:
@@ -42,13 +41,13 @@ def sync_lock(name: str = LOCK_NAME, *, connection=None, lock_file: Path | None 
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
         return
 
-    path = Path(lock_file or settings.SYNC_LOCK_FILE)
+    path = Path(lock_file or Path(settings.SYNC_LOCK_DIR) / f"{name}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LockHeld(f"another sync_hub is running (lock file {path} is held)") from None
+            raise LockHeld(f"another {name} is running (lock file {path} is held)") from None
         try:
             yield
         finally:
