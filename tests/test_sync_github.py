@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -346,12 +347,17 @@ def test_command_only_takes_pull_request_urls_it_knows(endpoint, contributions):
 
 
 def test_command_refuses_to_overlap_itself_but_not_the_hub_sync(endpoint, contributions):
-    with sync_lock("sync_github"):
-        code, _, err = run_command()
-    assert code == 2 and "another sync_github is running" in err
-    with sync_lock("sync_hub"):
-        code, _, err = run_command()
-    assert code == 0, err
+    other = connections.create_connection("default")  # another process's connection, as far as the lock sees
+    try:
+        with sync_lock("sync_github", connection=other):
+            code, _, err = run_command()
+        assert code == 2 and "another sync_github is running" in err
+        assert endpoint.count() == 0
+        with sync_lock("sync_hub", connection=other):
+            code, _, err = run_command()
+        assert code == 0, err
+    finally:
+        other.close()
 
 
 def test_command_help_documents_the_exit_codes_and_token(capsys):
