@@ -2,7 +2,7 @@
 
 Tests point the real client at it (``GitHub(base_url=gh.url + "/")`` with githubkit), so URL building, redirects,
 conditional requests, rate-limit handling and model validation inside the library are exercised rather than mocked
-away. Like tests/fakehub.py, it refuses what the real service refuses:
+away. Like tests/fakehub/, it refuses what the real service refuses:
 
 - ``GET /repos/{owner}/{repo}/pulls/{number}``, ``GET /repos/{owner}/{repo}``, ``GET /search/issues`` and
   ``GET /rate_limit`` (plus ``/repositories/{id}[/pulls/{number}]``, where a renamed repo redirects). Anything else is

@@ -1,4 +1,4 @@
-"""What the fake services share (tests/fakehub.py, tests/fakegithub.py): a real threaded HTTP server on 127.0.0.1.
+"""What the fake services share (tests/fakehub/, tests/fakegithub.py): a real threaded HTTP server on 127.0.0.1.
 
 Each fake decides its answers (``_respond``) as strictly as the real service; this module only carries requests to
 it and answers back, starts and stops the server, and runs it by hand until Ctrl-C.

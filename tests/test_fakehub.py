@@ -1,6 +1,6 @@
 """The fake Hub, proven with the real huggingface_hub client: if these pass, sync tests built on it mean something.
 
-Each rule the fake enforces (see tests/fakehub.py) is shown here through ``HfApi`` where the client can send the
+Each rule the fake enforces (see tests/fakehub/) is shown here through ``HfApi`` where the client can send the
 request, and through plain httpx2 where the client refuses to (e.g. ``expand`` with ``full``).
 """
 
