@@ -11,13 +11,16 @@ are not redirected one by one.
 from __future__ import annotations
 
 import logging
+import operator
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import reduce
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from contributions.github import writer
@@ -40,7 +43,7 @@ def unknown_pull_requests(only: Iterable[str]) -> list[str]:
     for value in only:
         try:
             url = parse_pull_request_url(value).url
-        except Exception:  # a ValidationError: not a pull request's address
+        except ValidationError:  # not a pull request's address
             unknown.append(clean_text(value, 120))
             continue
         if url.lower() not in known:
@@ -50,9 +53,10 @@ def unknown_pull_requests(only: Iterable[str]) -> list[str]:
 
 def _contributions(queryset: QuerySet[Contribution] | None, only: Iterable[str]) -> list[Contribution]:
     queryset = Contribution.objects.all() if queryset is None else queryset
-    urls = [parse_pull_request_url(value).url.lower() for value in only]
-    rows = queryset.select_related("pull_request", "pull_request__repository").order_by("pk")
-    return [row for row in rows if not urls or row.pr_url.lower() in urls]
+    only = [parse_pull_request_url(value).url for value in only]
+    if only:  # the stored URL is the canonical one; its owner and name may differ in case from the one given
+        queryset = queryset.filter(reduce(operator.or_, (Q(pr_url__iexact=url) for url in only)))
+    return list(queryset.select_related("pull_request", "pull_request__repository").order_by("pk"))
 
 
 @dataclass
@@ -98,6 +102,9 @@ class _Run(RunProgress):
             if error.kind == SyncErrorKind.TOKEN_REJECTED:
                 self.fatal_error = error
             return self._repository_failed(stored, full_name, error)
+        except Exception as error:  # as for a pull request: one repository failing never stops the run
+            failure = SyncError(SyncErrorKind.INVALID_RESPONSE, f"unreadable answer ({type(error).__name__})")
+            return self._repository_failed(stored, full_name, failure)
         if self.dry_run:
             return RepoOutcome(stored, data.full_name)
         try:
