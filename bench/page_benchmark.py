@@ -74,7 +74,7 @@ def create_content(cards: int) -> None:
     )
     through = ModelCard.badges.through
     through.objects.bulk_create(
-        through(modelcard_id=card.pk, badge_id=badges[i % len(badges)].pk) for i, card in enumerate(made)
+        through(hubcard_id=card.pk, badge_id=badges[i % len(badges)].pk) for i, card in enumerate(made)
     )
     today = timezone.localdate()
     HubSnapshot.objects.bulk_create(

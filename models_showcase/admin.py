@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.admin import MarkdownxModelAdmin
 
 from models_showcase import evals
-from models_showcase.forms import ModelCardForm, hub_fetch_messages
+from models_showcase.forms import HubCardForm, ModelCardForm, hub_fetch_messages
 from models_showcase.hub.fetch import store_fetched
-from models_showcase.models import Badge, ModelCard
+from models_showcase.models import Badge, DatasetCard, HubCard, ModelCard, SpaceCard
 from models_showcase.rendering import refresh_card_html
 from portfolio.admin_site import AdminPillsMedia, SortableAdmin
 from portfolio.image_admin import thumbnail_column
@@ -59,7 +59,7 @@ class BadgeAdmin(SortableAdmin, admin.ModelAdmin):
 
     def order_changed(self) -> None:
         # A card shows its badges in this order, in the HTML stored for it.
-        refresh_card_html(ModelCard.badges.through.objects.values_list("modelcard_id", flat=True))
+        refresh_card_html(HubCard.badges.through.objects.values_list("hubcard_id", flat=True))
         super().order_changed()
 
     @admin.display(description=_("Looks like"))
@@ -75,16 +75,23 @@ class BadgeAdmin(SortableAdmin, admin.ModelAdmin):
         return badge.card_count
 
 
+# What the Hub says of each kind, shown read-only on the card's page.
+HUB_COMMON = ["likes", "trending_score", "license", "languages", "tags", "private", "disabled", "sha"]
+HUB_SYNC = ["hub_created_at", "hub_last_modified", "synced_at", "sync_error", "sync_error_kind", "sync_failed_at",
+            "sync_warning_list"]  # fmt: skip
 HUB_READONLY = [
-    "downloads", "downloads_all_time", "likes", "trending_score", "parameters", "pipeline_tag", "library_name",
-    "license", "languages", "datasets", "base_models", "tags", "gated", "private", "disabled", "sha",
-    "hub_created_at", "hub_last_modified", "synced_at", "sync_error", "sync_error_kind", "sync_failed_at",
-    "sync_warning_list",
+    "downloads", "downloads_all_time", *HUB_COMMON, "parameters", "pipeline_tag", "library_name", "datasets",
+    "base_models", "gated", *HUB_SYNC,
 ]  # fmt: skip
+DATASET_READONLY = [
+    "downloads", "downloads_all_time", *HUB_COMMON, "size_category", "task_categories", "row_count", "gated", *HUB_SYNC,
+]  # fmt: skip
+SPACE_READONLY = [*HUB_COMMON, "sdk", "runtime_stage", "hardware", "models_used", "datasets", *HUB_SYNC]
 
 
-@admin.register(ModelCard)
-class ModelCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
+class HubCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
+    """What the three kinds' lists share; each registers it for its proxy with its own Hub fields."""
+
     # Compact enough for a 1280 px screen with the filters beside it; reordered by dragging the rows.
     list_display = [
         thumbnail_column("cover_image", _("Cover")), "hub_id", "badge_pills", "is_published", "hub_stats", "sync_state",
@@ -93,42 +100,45 @@ class ModelCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
     list_editable = ["is_published"]
     # The order the rows are dragged into (no second sort column: its marker would take a column's room).
     ordering = ["sort_order"]
-    list_filter = ["is_published", "badges", SyncStatusFilter, "library_name"]
+    list_filter = ["is_published", "badges", SyncStatusFilter]
     search_fields = ["repo_id", "title", "summary", "description"]
     autocomplete_fields = ["badges"]
-    form = ModelCardForm
-    # The results are shown, never posted: an inline formset would post row ids that a
-    # sync may replace meanwhile, and the form could then not be saved.
-    readonly_fields = ["created_at", "updated_at", *HUB_READONLY, "evaluation_summary"]
+    form = HubCardForm
+    hub_readonly = HUB_READONLY
+    readonly_fields = ["created_at", "updated_at", *HUB_READONLY]
     actions = ["sync_selected"]
     sync_kind = SyncRun.Kind.HUB
     # adminsortable2's list, with the Hub sync's status line above it.
     change_list_template = "admin/models_showcase/modelcard/change_list.html"
-    fieldsets = [
-        (None, {"fields": ["repo_id", "title", "badges", "headline_metric", "summary", "description", "cover_image"]}),
-        (_("Publishing"), {"fields": ["is_published", "sort_order", "created_at", "updated_at"]}),
-        (
-            _("From the Hub (filled by sync_hub; not editable)"),
-            {"fields": HUB_READONLY, "classes": ["collapse"]},
-        ),
-        (_("Evaluation results (from the Hub; not editable)"), {"fields": ["evaluation_summary"]}),
-    ]
     Media = AdminPillsMedia
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["repo_id", "title", "badges", *self.extra_owner_fields, "summary", "description",
+                               "cover_image"]}),
+            (_("Publishing"), {"fields": ["is_published", "sort_order", "created_at", "updated_at"]}),
+        ]  # fmt: skip
+        if obj is None:
+            return fieldsets  # a card being added has nothing from the Hub yet
+        hub = (
+            _("From the Hub (filled by sync_hub; not editable)"),
+            {"fields": self.hub_readonly, "classes": ["collapse"]},
+        )
+        return [*fieldsets, hub, *self.extra_fieldsets]
+
+    extra_owner_fields: list[str] = []
+    extra_fieldsets: list = []
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("badges")
 
     def sync_item_names(self, queryset):
-        return list(queryset.order_by(*ModelCard._meta.ordering).values_list("repo_id", flat=True))
+        # As sync_hub names them (`datasets/owner/name` ...), so that a run can tell the kinds apart.
+        return [card.hub_path for card in queryset.order_by(*HubCard._meta.ordering).only("kind", "repo_id")]
 
     @admin.action(description=_("Sync selected from the Hub"), permissions=["change"])
     def sync_selected(self, request, queryset):
         super().sync_selected(request, queryset)
-
-    def get_fieldsets(self, request, obj=None):
-        # A card being added has nothing from the Hub yet.
-        fieldsets = super().get_fieldsets(request, obj)
-        return fieldsets if obj else fieldsets[:2]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -146,16 +156,9 @@ class ModelCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
             return "–"
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((text,) for text in card.sync_warnings)))
 
-    @admin.display(description=_("By task and dataset"))
-    def evaluation_summary(self, card):
-        evaluation = evals.summarize(card.eval_results.all())  # prefetched by ModelCardForm
-        if not evaluation:
-            return _("None: the model's Hub metadata lists no evaluation results.")
-        return render_to_string("models_showcase/_evals_admin.html", {"evaluation": evaluation})
-
     @admin.display(description=_("Hub id"), ordering="repo_id")
     def hub_id(self, card):
-        """The Hub id; under it the title, when the owner gave one other than the model's name."""
+        """The Hub id; under it the title, when the owner gave one other than the repo's name."""
         if card.title and card.title != card.name:
             return format_html('{}<span class="card-title">{}</span>', card.repo_id, card.title)
         return card.repo_id
@@ -168,6 +171,14 @@ class ModelCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
     def hub_stats(self, card):
         if card.downloads is None and card.likes is None:
             return "–"
+        if card.kind == "space":  # Spaces have likes, no downloads
+            return format_html(
+                '<span class="hub-stats" title="{}">{} <span aria-hidden="true">♥</span>'
+                '<span class="visually-hidden">{}</span></span>',
+                gettext("Likes"),
+                compact(card.likes),
+                gettext("likes"),
+            )
         return format_html(
             '<span class="hub-stats" title="{}">{} <span aria-hidden="true">↓</span>'
             '<span class="visually-hidden">{}</span> · {} <span aria-hidden="true">♥</span>'
@@ -182,3 +193,33 @@ class ModelCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
     @admin.display(description=_("Sync"), ordering="sync_error_kind")
     def sync_state(self, card):
         return sync_state_icon(card)
+
+
+@admin.register(ModelCard)
+class ModelCardAdmin(HubCardAdmin):
+    list_filter = [*HubCardAdmin.list_filter, "library_name"]
+    form = ModelCardForm
+    # The results are shown, never posted: an inline formset would post row ids that a
+    # sync may replace meanwhile, and the form could then not be saved.
+    readonly_fields = [*HubCardAdmin.readonly_fields, "evaluation_summary"]
+    extra_owner_fields = ["headline_metric"]
+    extra_fieldsets = [(_("Evaluation results (from the Hub; not editable)"), {"fields": ["evaluation_summary"]})]
+
+    @admin.display(description=_("By task and dataset"))
+    def evaluation_summary(self, card):
+        evaluation = evals.summarize(card.eval_results.all())  # prefetched by ModelCardForm
+        if not evaluation:
+            return _("None: the model's Hub metadata lists no evaluation results.")
+        return render_to_string("models_showcase/_evals_admin.html", {"evaluation": evaluation})
+
+
+@admin.register(DatasetCard)
+class DatasetCardAdmin(HubCardAdmin):
+    hub_readonly = DATASET_READONLY
+    readonly_fields = ["created_at", "updated_at", *DATASET_READONLY]
+
+
+@admin.register(SpaceCard)
+class SpaceCardAdmin(HubCardAdmin):
+    hub_readonly = SPACE_READONLY
+    readonly_fields = ["created_at", "updated_at", *SPACE_READONLY]

@@ -19,11 +19,9 @@ from portfolio.syncing.errors import SyncErrorKind
 
 
 def validate_hub_model_id(value: str) -> None:
-    """A Hub model id: `owner/name`, by the same rules huggingface_hub applies."""
+    """A Hub repo id (model, dataset or Space): `owner/name`, by the same rules huggingface_hub applies."""
     if value.count("/") != 1:
-        raise ValidationError(
-            _("Enter the model's Hub id as owner/name, e.g. dragonkue/BGE-m3-ko."), code="invalid_repo_id"
-        )
+        raise ValidationError(_("Enter the Hub id as owner/name, e.g. dragonkue/BGE-m3-ko."), code="invalid_repo_id")
     try:
         validate_repo_id(value)
     except HFValidationError:
@@ -70,7 +68,25 @@ class Badge(models.Model):
         return f"{self.emoji} {self.label}".strip()
 
 
-class ModelCardQuerySet(PublishableQuerySet):
+class Kind(models.TextChoices):
+    """What a card shows: the Hub's three kinds of repository, each with its own listing and address."""
+
+    MODEL = "model", _("model")
+    DATASET = "dataset", _("dataset")
+    SPACE = "space", _("Space")
+
+
+# Where each kind lives on the Hub: `huggingface.co/<prefix><id>` (models have no prefix).
+HUB_PREFIX = {Kind.MODEL: "", Kind.DATASET: "datasets/", Kind.SPACE: "spaces/"}
+# And on this site: each kind's own page (models_showcase/urls.py).
+PAGE_URL = {
+    Kind.MODEL: "models_showcase:detail",
+    Kind.DATASET: "models_showcase:dataset",
+    Kind.SPACE: "models_showcase:space",
+}
+
+
+class HubCardQuerySet(PublishableQuerySet):
     def for_cards(self, *, today: date):
         """What a card on the page shows: badges, its headline result and the last month of snapshots."""
         since = today - timedelta(days=TREND_DAYS)
@@ -84,22 +100,59 @@ class ModelCardQuerySet(PublishableQuerySet):
         )
 
 
+# The Hub's runtime stages (huggingface.js SpaceStage), as four states a visitor tells apart.
+SPACE_STAGES = {
+    "RUNNING": "running", "SLEEPING": "sleeping", "PAUSED": "sleeping", "STOPPED": "sleeping",
+    "BUILDING": "building", "RUNNING_BUILDING": "building", "APP_STARTING": "building",
+    "RUNNING_APP_STARTING": "building", "NO_APP_FILE": "error", "CONFIG_ERROR": "error",
+}  # fmt: skip
+STAGE_LABELS = {
+    "running": _("Running"),
+    "sleeping": _("Sleeping"),
+    "building": _("Building"),
+    "error": _("Error"),
+}
+
+
+class KindManager(models.Manager.from_queryset(HubCardQuerySet)):
+    """Every card; on a proxy (ModelCard, DatasetCard, SpaceCard), the cards of its kind. Proxies inherit it."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.filter(kind=self.model.KIND) if self.model.KIND else queryset
+
+
 # A card's summary, in characters of markdown: a few lines on the card, whatever the grid's width.
 SUMMARY_LENGTH = 300
 
 
-class ModelCard(models.Model):
+class HubCard(models.Model):
+    """One card for one of the owner's Hub repositories: a model, a dataset or a Space.
+
+    The three kinds share everything the owner curates (order, badges, summary, write-up,
+    publishing) and most of what the Hub says (downloads, likes, licence, tags, dates), so
+    they share one table, one sync path and one card template; `kind` picks the Hub's
+    listing, the card's kind-specific lines and its address. The admin and the model page
+    use the proxies below (`ModelCard`, `DatasetCard`, `SpaceCard`), which each see one kind.
+    The table keeps its first name, `models_showcase_modelcard`, from when cards were models only.
+    """
+
+    KIND: str | None = None  # set by each proxy: what a card created through it is
+
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.MODEL, editable=False, db_index=True
+    )
     repo_id = models.CharField(
         _("Hub id"),
         max_length=96,
         validators=[validate_hub_model_id],
-        help_text=_("The model's id on the Hugging Face Hub, owner/name, e.g. dragonkue/BGE-m3-ko."),
+        help_text=_("The repository's id on the Hugging Face Hub, owner/name, e.g. dragonkue/BGE-m3-ko."),
     )
     title = models.CharField(
         _("title"),
         max_length=120,
         blank=True,
-        help_text=_("Shown as the card's link text. Leave blank to use the model's name."),
+        help_text=_("Shown as the card's link text. Leave blank to use the repository's name."),
     )
     # What the card on the home page says; the write-up below is for the model's own page.
     summary = models.TextField(
@@ -108,7 +161,7 @@ class ModelCard(models.Model):
         blank=True,
         validators=[MaxLengthValidator(SUMMARY_LENGTH)],
         help_text=_(
-            "Shown on the card on the home page: a sentence or two about what makes the model notable, "
+            "Shown on the card on the home page: a sentence or two about what makes it notable, "
             "at most 300 characters. Markdown, inline only: **bold**, *italic*, `code`, [links](https://…)."
         ),
     )
@@ -117,7 +170,7 @@ class ModelCard(models.Model):
         _("write-up"),
         blank=True,
         validators=[MaxLengthValidator(WRITEUP_MAX_LENGTH), validate_markdown_renders],
-        help_text=_("Markdown, shown on the model's own page only: the full write-up, with tables, code and images."),
+        help_text=_("Markdown, shown on the card's own page only: the full write-up, with tables, code and images."),
     )
     description_html = models.TextField(_("description html"), blank=True, editable=False)
     # The card as the home page shows it (models_showcase/rendering.py).
@@ -167,6 +220,16 @@ class ModelCard(models.Model):
     sha = models.CharField(_("revision"), max_length=64, blank=True, editable=False)
     # The Hub's own object id (`_id`): it survives a rename, so a renamed repo is still this card.
     hub_object_id = models.CharField(_("Hub object id"), max_length=40, blank=True, editable=False, db_index=True)
+    # Datasets only
+    size_category = models.CharField(_("size category"), max_length=40, blank=True, editable=False)
+    task_categories = models.JSONField(_("task categories"), default=list, blank=True, editable=False)
+    # The rows the dataset's card declares (`dataset_info.splits[].num_examples`): the Hub API has no other count.
+    row_count = models.PositiveBigIntegerField(_("rows"), null=True, editable=False)
+    # Spaces only
+    sdk = models.CharField(_("SDK"), max_length=40, blank=True, editable=False)
+    runtime_stage = models.CharField(_("runtime stage"), max_length=40, blank=True, editable=False)
+    hardware = models.CharField(_("hardware"), max_length=60, blank=True, editable=False)
+    models_used = models.JSONField(_("models used"), default=list, blank=True, editable=False)
 
     # ---- The last sync of this card ----
     synced_at = models.DateTimeField(_("last synced"), null=True, editable=False)
@@ -193,20 +256,28 @@ class ModelCard(models.Model):
         ),
     )
 
-    objects = ModelCardQuerySet.as_manager()
+    objects = KindManager()
 
     class Meta:
+        db_table = "models_showcase_modelcard"
         ordering = ["sort_order", "repo_id"]
-        verbose_name = _("model card")
-        verbose_name_plural = _("model cards")
+        verbose_name = _("Hub card")
+        verbose_name_plural = _("Hub cards")
         constraints = [
-            # The Hub treats ids case-insensitively, so one model gets one card.
+            # The Hub treats ids case-insensitively, so one repository gets one card; a model and
+            # a dataset may share a name (they are different repositories).
             models.UniqueConstraint(
+                "kind",
                 Lower("repo_id"),
-                name="modelcard_unique_repo_id",
-                violation_error_message=_("There is already a card for this Hub model."),
+                name="hubcard_unique_kind_repo_id",
+                violation_error_message=_("There is already a card for this Hub repository."),
             ),
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.KIND:  # a card made through a proxy is of its kind from the start (the unique check reads it)
+            self.kind = self.KIND
 
     def __str__(self):
         return self.repo_id
@@ -226,7 +297,7 @@ class ModelCard(models.Model):
         refresh_card_html([self.pk])
 
     def get_absolute_url(self):
-        return reverse("models_showcase:detail", kwargs={"owner": self.owner, "name": self.name})
+        return reverse(PAGE_URL[self.kind], kwargs={"owner": self.owner, "name": self.name})
 
     @property
     def owner(self) -> str:
@@ -238,11 +309,24 @@ class ModelCard(models.Model):
 
     @property
     def anchor(self) -> str:
-        return "model-" + self.repo_id.replace("/", "--")
+        return f"{self.kind}-" + self.repo_id.replace("/", "--")
+
+    @property
+    def hub_path(self) -> str:
+        """The repository's path on the Hub, as the Hub writes it: `owner/name`, `datasets/…`, `spaces/…`."""
+        return HUB_PREFIX[self.kind] + self.repo_id
 
     @property
     def hub_url(self) -> str:
-        return f"https://huggingface.co/{self.repo_id}"
+        return f"https://huggingface.co/{self.hub_path}"
+
+    @property
+    def stage(self) -> str:
+        """A Space's runtime stage as visitors read it: running, sleeping, building or error ("" if unknown)."""
+        return SPACE_STAGES.get(self.runtime_stage, "error" if self.runtime_stage.endswith("ERROR") else "")
+
+    def get_stage_display(self) -> str:
+        return STAGE_LABELS.get(self.stage, "")
 
     @property
     def has_hub_stats(self) -> bool:
@@ -251,6 +335,30 @@ class ModelCard(models.Model):
     def trend(self, *, today: date):
         """Change over the last month and the sparkline; needs `for_cards()`'s prefetch."""
         return trend(getattr(self, "recent_snapshots", []), today=today)
+
+
+class ModelCard(HubCard):
+    KIND = Kind.MODEL
+
+    class Meta:
+        proxy = True
+        verbose_name, verbose_name_plural = _("model card"), _("model cards")
+
+
+class DatasetCard(HubCard):
+    KIND = Kind.DATASET
+
+    class Meta:
+        proxy = True
+        verbose_name, verbose_name_plural = _("dataset card"), _("dataset cards")
+
+
+class SpaceCard(HubCard):
+    KIND = Kind.SPACE
+
+    class Meta:
+        proxy = True
+        verbose_name, verbose_name_plural = _("Space card"), _("Space cards")
 
 
 # What save() writes on an existing card; everything else belongs to sync_hub or is derived.
@@ -267,7 +375,7 @@ class EvalResult(models.Model):
         MODEL_INDEX = "model-index", _("model-index (model card metadata)")
         EVAL_RESULTS = "eval-results", _(".eval_results files")
 
-    card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="eval_results", verbose_name=_("card"))
+    card = models.ForeignKey(HubCard, on_delete=models.CASCADE, related_name="eval_results", verbose_name=_("card"))
     position = models.PositiveIntegerField(_("position"), default=0)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MODEL_INDEX)
     task_type = models.CharField(_("task type"), max_length=200, blank=True)
@@ -295,7 +403,7 @@ class EvalResult(models.Model):
 class HubSnapshot(models.Model):
     """The card's Hub numbers on one day: the history behind the trend lines."""
 
-    card = models.ForeignKey(ModelCard, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("card"))
+    card = models.ForeignKey(HubCard, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("card"))
     date = models.DateField(_("date"))
     downloads = models.PositiveBigIntegerField(_("downloads"), null=True)
     downloads_all_time = models.PositiveBigIntegerField(_("downloads all time"), null=True)

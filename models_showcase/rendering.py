@@ -3,7 +3,7 @@
 The home page with many cards is mostly these fragments: storing them makes its
 uncached render a join of strings (docs/PERFORMANCE.md). What can change a
 fragment, and so calls `refresh_card_html`:
-- the card's own save (ModelCard.save);
+- the card's own save (HubCard.save);
 - its badges: added or removed (m2m_changed), a badge edited or deleted
   (models_showcase/signals.py);
 - sync_hub: numbers, trend, evaluation results and "last synced" (models_showcase/hub/);
@@ -52,14 +52,14 @@ def refresh_card_html(card_ids: Iterable[int]) -> None:
     save and sync_hub both end here, and whichever renders second must see what the first
     committed, or the stored card would show an edit or a number reverted.
     """
-    from models_showcase.models import ModelCard
+    from models_showcase.models import HubCard
 
     ids = sorted(set(card_ids))
     if not ids:
         return
     today = timezone.localdate()
     with transaction.atomic():
-        list(ModelCard.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-        for card in ModelCard.objects.filter(pk__in=ids).for_cards(today=today):
+        list(HubCard.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        for card in HubCard.objects.filter(pk__in=ids).for_cards(today=today):
             # A queryset update: no save(), so no recursion and no "updated at" change.
-            ModelCard.objects.filter(pk=card.pk).update(card_html=render_card(card, today=today))
+            HubCard.objects.filter(pk=card.pk).update(card_html=render_card(card, today=today))

@@ -7,7 +7,7 @@ bulk removes its links without touching the cards.
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from models_showcase.models import Badge, ModelCard
+from models_showcase.models import Badge, HubCard
 from models_showcase.rendering import refresh_card_html
 
 
@@ -33,7 +33,7 @@ def _badge_gone(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    m2m_changed.connect(_badges_changed, sender=ModelCard.badges.through, dispatch_uid="card-html-badges")
+    m2m_changed.connect(_badges_changed, sender=HubCard.badges.through, dispatch_uid="card-html-badges")
     post_save.connect(_badge_saved, sender=Badge, dispatch_uid="card-html-badge-saved")
     pre_delete.connect(_badge_about_to_go, sender=Badge, dispatch_uid="card-html-badge-deleting")
     post_delete.connect(_badge_gone, sender=Badge, dispatch_uid="card-html-badge-deleted")

@@ -1,6 +1,6 @@
 """The usage snippet the Hub shows for a model, by its library."""
 
-from models_showcase.models import ModelCard
+from models_showcase.models import HubCard
 
 # Tags and pipeline tags by which the Hub tells a reranker (a cross-encoder) from an embedding model.
 _CROSS_ENCODER_SIGNS = {"cross-encoder", "text-ranking", "reranker", "text-classification"}
@@ -43,9 +43,13 @@ TRANSFORMERS_PIPELINES = frozenset(
 )
 
 
-def usage_snippet(card: ModelCard) -> tuple[str, str] | None:
-    """(language, code) to show on the model's page, or None when the library is unknown."""
+def usage_snippet(card: HubCard) -> tuple[str, str] | None:
+    """(language, code) to show on the card's page, or None when the library is unknown (and for a Space)."""
     repo = card.repo_id
+    if card.kind == "dataset":
+        return "python", f'from datasets import load_dataset\n\nds = load_dataset("{repo}")'
+    if card.kind == "space":
+        return None
     library = card.library_name
     signs = {card.pipeline_tag, *card.tags}
     if library == "sentence-transformers":

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from models_showcase import evals
-from models_showcase.models import EvalResult, HubSnapshot, ModelCard
+from models_showcase.models import EvalResult, HubCard, HubSnapshot
 from models_showcase.snippets import usage_snippet
 from models_showcase.stats import line_chart, trend
 from portfolio.models import Profile
@@ -15,10 +15,14 @@ HISTORY_DAYS = 365
 
 
 @cached_page
-def detail(request, owner: str, name: str):
-    """One model's page: everything the Hub says about it, and its history. A draft's for staff only."""
+def detail(request, owner: str, name: str, kind: str = "model"):
+    """One model's (dataset's, Space's) page: everything the Hub says about it, and its history.
+
+    A draft's for staff only.
+    """
     today = timezone.localdate()
-    cards = ModelCard.objects.all() if shows_drafts(request) else ModelCard.objects.published()
+    cards = HubCard.objects.filter(kind=kind)
+    cards = cards if shows_drafts(request) else cards.published()
     cards = cards.prefetch_related(
         "badges",
         Prefetch("eval_results", queryset=EvalResult.objects.order_by("position")),
@@ -30,7 +34,7 @@ def detail(request, owner: str, name: str):
     )
     card = get_object_or_404(cards, repo_id__iexact=f"{owner}/{name}")
     if card.repo_id != f"{owner}/{name}":
-        return redirect(card, permanent=True)  # one address per model, in the Hub's own spelling
+        return redirect(card, permanent=True)  # one address per repo, in the Hub's own spelling
     card.stats_trend = trend(card.history, today=today)  # the last 30 days of the year prefetched
     evaluation = evals.summarize(card.eval_results.all())
     return render(

@@ -18,6 +18,8 @@ MODEL_ORDER = [
     "portfolio.profile",
     "portfolio.syncrun",
     "models_showcase.modelcard",
+    "models_showcase.datasetcard",
+    "models_showcase.spacecard",
     "models_showcase.badge",
     "contributions.contribution",
     "contributions.contributiongroup",

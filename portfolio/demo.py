@@ -4,9 +4,10 @@ Keyed on natural keys (badge label, Hub id, group title, pull request URL; GitHu
 repository id, and the contribution a pull request's data belongs to), so a second run
 changes nothing, and anything the owner has edited or sync_github has written is left alone.
 
-A card in the file has the fields of ModelCard: its `summary` is what the card says on
+A card in the file has the fields of HubCard: its `summary` is what the card says on
 the home page (the seed page's one-liners); a `description` would be the write-up on the
-model's own page, which the seed page never had.
+card's own page, which the seed page never had. `model_cards`, `dataset_cards` and
+`space_cards` are the three kinds.
 
 A contribution's `pull_request` and the `github_repositories` are what sync_github stores
 for them, so the page shows the pull request's state and numbers before any sync. They are
@@ -21,7 +22,7 @@ from typing import Any
 from django.db import transaction
 
 from contributions.models import Contribution, ContributionGroup, GitHubRepository, PullRequest
-from models_showcase.models import Badge, ModelCard
+from models_showcase.models import Badge, DatasetCard, HubCard, ModelCard, SpaceCard
 from portfolio.models import Profile, ProfileLink
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "seed.json"
@@ -37,7 +38,7 @@ class LoadReport:
 
 
 def has_content() -> bool:
-    return Profile.objects.exists() or ModelCard.objects.exists() or Contribution.objects.exists()
+    return Profile.objects.exists() or HubCard.objects.exists() or Contribution.objects.exists()
 
 
 def _create(obj, report: LoadReport, label: str) -> None:
@@ -70,14 +71,19 @@ def load_demo(*, path: Path = DEMO_FILE) -> LoadReport:
                 _create(badge, report, f"badge {badge}")
             badges[item["label"]] = badge
 
-        for item in data["model_cards"]:
+        cards = [
+            (proxy, item)
+            for key, proxy in (("model_cards", ModelCard), ("dataset_cards", DatasetCard), ("space_cards", SpaceCard))
+            for item in data.get(key, [])
+        ]
+        for proxy, item in cards:
             item = dict(item)
             badge_labels = item.pop("badges", [])
-            if ModelCard.objects.filter(repo_id__iexact=item["repo_id"]).exists():
+            if proxy.objects.filter(repo_id__iexact=item["repo_id"]).exists():
                 report.kept.append(f"card {item['repo_id']}")
                 continue
-            card = ModelCard(**item)
-            _create(card, report, f"card {card.repo_id}")
+            card = proxy(**item)
+            _create(card, report, f"card {card.hub_path}")
             card.badges.set([badges[label] for label in badge_labels])
 
         groups = {}

@@ -279,7 +279,8 @@ class SanitizedImageField(models.ImageField):
         super().contribute_to_class(cls, name, **kwargs)
         if not cls._meta.abstract:
             # As ImageField keeps its dimension fields up to date: a field's own files are its business.
-            signals.post_delete.connect(self._delete_files_of_row, sender=cls)
+            # No `sender`: a proxy's row (a DatasetCard is a HubCard) is deleted with the proxy as sender.
+            signals.post_delete.connect(self._delete_files_of_row)
 
     def formfield(self, **kwargs):
         from django.contrib.admin.widgets import AdminFileWidget
@@ -308,6 +309,8 @@ class SanitizedImageField(models.ImageField):
         return file
 
     def _delete_files_of_row(self, sender, instance, **kwargs):
+        if not isinstance(instance, self.model):
+            return
         name = getattr(instance, self.attname).name
         if name:
             transaction.on_commit(partial(_delete_unless_used, name, storage=self.storage))

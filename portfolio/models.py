@@ -132,10 +132,10 @@ class Profile(models.Model):
         remember_site_language(self.language)
         if previous is not None and previous != self.language:
             # The stored cards carry the site's words ("Details", "updated"): say them in the new language.
-            from models_showcase.models import ModelCard
+            from models_showcase.models import HubCard
             from models_showcase.rendering import refresh_card_html
 
-            refresh_card_html(ModelCard.objects.values_list("pk", flat=True))
+            refresh_card_html(HubCard.objects.values_list("pk", flat=True))
 
     def get_absolute_url(self):
         return reverse("portfolio:home")

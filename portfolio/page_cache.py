@@ -320,14 +320,16 @@ def _on_change(sender, **kwargs):
 
 def connect_invalidation() -> None:
     from contributions.models import Contribution, ContributionGroup, GitHubRepository, PullRequest
-    from models_showcase.models import Badge, ModelCard
+    from models_showcase.models import Badge, DatasetCard, HubCard, ModelCard, SpaceCard
     from portfolio.models import Profile, ProfileLink
 
     # Evaluation rows and snapshots are written only by sync_hub, pull requests and repositories only by
     # sync_github: each calls content_changed() once per run. The admin may still delete the latter two.
     for model in (GitHubRepository, PullRequest):
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"page-cache-delete-{model._meta.label}")
-    for model in (Profile, ProfileLink, Badge, ModelCard, ContributionGroup, Contribution):
+    # A proxy's save sends its own class as the sender: each card kind is listed.
+    cards = (HubCard, ModelCard, DatasetCard, SpaceCard)
+    for model in (Profile, ProfileLink, Badge, *cards, ContributionGroup, Contribution):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"page-cache-save-{model._meta.label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"page-cache-delete-{model._meta.label}")
-    m2m_changed.connect(_on_change, sender=ModelCard.badges.through, dispatch_uid="page-cache-card-badges")
+    m2m_changed.connect(_on_change, sender=HubCard.badges.through, dispatch_uid="page-cache-card-badges")

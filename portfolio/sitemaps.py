@@ -7,7 +7,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from models_showcase.models import ModelCard
+from models_showcase.models import HubCard
 from portfolio.models import Profile
 
 
@@ -38,21 +38,22 @@ class HomeSitemap(SiteSitemap):
 
     def lastmod(self, item):
         """The page shows the profile and every published card: the latest change of any of them."""
-        cards = ModelCard.objects.published().aggregate(updated=Max("updated_at"), synced=Max("synced_at"))
+        cards = HubCard.objects.published().aggregate(updated=Max("updated_at"), synced=Max("synced_at"))
         profile = Profile.objects.filter(pk=Profile.SINGLETON_PK).values_list("updated_at", flat=True).first()
         return _latest(profile, cards["updated"], cards["synced"])
 
 
-class ModelCardSitemap(SiteSitemap):
+class HubCardSitemap(SiteSitemap):
     changefreq = "daily"  # sync_hub refreshes the numbers
     priority = 0.8
 
     def items(self):
-        # ModelCard.get_absolute_url gives each one's location.
-        return ModelCard.objects.published().only("repo_id", "updated_at", "synced_at").order_by("sort_order", "pk")
+        # HubCard.get_absolute_url gives each one's location.
+        cards = HubCard.objects.published().only("kind", "repo_id", "updated_at", "synced_at")
+        return cards.order_by("sort_order", "pk")
 
     def lastmod(self, card):
         return _latest(card.updated_at, card.synced_at)
 
 
-SITEMAPS = {"home": HomeSitemap, "models": ModelCardSitemap}
+SITEMAPS = {"home": HomeSitemap, "models": HubCardSitemap}

@@ -16,7 +16,7 @@ from django.utils.http import http_date
 from django.views.static import was_modified_since
 
 from contributions.models import Contribution, number_contributions
-from models_showcase.models import ModelCard
+from models_showcase.models import HubCard, Kind
 from models_showcase.rendering import refresh_card_html
 from portfolio import media_types
 from portfolio.models import Profile
@@ -30,15 +30,19 @@ class StoredCard(NamedTuple):
     is_draft: bool
 
 
-def card_html(*, drafts: bool = False) -> list[StoredCard]:
-    """Each card's stored HTML, in order: one query, however many cards. Drafts only if asked."""
-    cards = ModelCard.objects.all() if drafts else ModelCard.objects.published()
-    rows = list(cards.values_list("pk", "card_html", "is_published"))
-    missing = [pk for pk, html, _ in rows if not html]
+def card_html(*, drafts: bool = False) -> dict[str, list[StoredCard]]:
+    """Each card's stored HTML by kind, in order: one query, however many cards. Drafts only if asked."""
+    cards = HubCard.objects.all() if drafts else HubCard.objects.published()
+    fields = ("pk", "kind", "card_html", "is_published")
+    rows = list(cards.values_list(*fields))
+    missing = [pk for pk, _, html, _ in rows if not html]
     if missing:  # cards saved before fragments existed, or written around save()
         refresh_card_html(missing)
-        rows = list(cards.values_list("pk", "card_html", "is_published"))
-    return [StoredCard(html, not is_published) for _, html, is_published in rows]
+        rows = list(cards.values_list(*fields))
+    by_kind: dict[str, list[StoredCard]] = {kind: [] for kind in Kind.values}
+    for _, kind, html, is_published in rows:
+        by_kind.setdefault(kind, []).append(StoredCard(html, not is_published))
+    return by_kind
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,9 @@ def home(request):
         "portfolio/home.html",
         {
             "profile": Profile.for_display(),
-            "cards": cards,
+            "cards": cards[Kind.MODEL],
+            "dataset_cards": cards[Kind.DATASET],
+            "space_cards": cards[Kind.SPACE],
             "contribution_groups": groups,
         },
     )

@@ -11,14 +11,14 @@ from django.utils import timezone
 from PIL import Image
 
 from contributions.models import Contribution, ContributionGroup
-from models_showcase.models import Badge, ModelCard
+from models_showcase.models import Badge, DatasetCard, ModelCard, SpaceCard
 from portfolio.models import Profile
 from tests.builders import make_badge, make_card, make_contribution, make_group, make_profile
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ["portfolio_profile", "models_showcase_badge", "models_showcase_modelcard", "contributions_contributiongroup",
-          "contributions_contribution"]  # fmt: skip
+MODELS = ["portfolio_profile", "models_showcase_badge", "models_showcase_modelcard", "models_showcase_datasetcard",
+          "models_showcase_spacecard", "contributions_contributiongroup", "contributions_contribution"]  # fmt: skip
 
 
 def png_upload(name="cover.png"):
@@ -41,6 +41,10 @@ def content():
         "portfolio_profile": profile,
         "models_showcase_badge": badge,
         "models_showcase_modelcard": card,
+        "models_showcase_datasetcard": DatasetCard.objects.create(
+            repo_id="dragonkue/ko-triplets", size_category="n<1K"
+        ),
+        "models_showcase_spacecard": SpaceCard.objects.create(repo_id="dragonkue/demo", runtime_stage="RUNNING"),
         "contributions_contributiongroup": contribution.group,
         "contributions_contribution": contribution,
     }
@@ -106,9 +110,9 @@ def test_owner_adds_a_card_with_badge_and_cover(staff_client):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"repo_id": "not a repo id"}, "Enter the model&#x27;s Hub id as owner/name"),
+        ({"repo_id": "not a repo id"}, "Enter the Hub id as owner/name"),
         ({"repo_id": "dragonkue/bad--name"}, "is not a valid Hub id"),
-        ({"repo_id": "DRAGONKUE/bge-m3-ko"}, "There is already a card for this Hub model."),
+        ({"repo_id": "DRAGONKUE/bge-m3-ko"}, "There is already a card for this Hub repository."),
         ({"cover_image": SimpleUploadedFile("cover.png", b"<html>not an image</html>", content_type="image/png")},
          "is not a JPEG, PNG, WebP or GIF image"),
         ({"cover_image": SimpleUploadedFile("cover.svg", b"<svg/>", content_type="image/svg+xml")},

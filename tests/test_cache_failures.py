@@ -33,12 +33,14 @@ from models_showcase.hub import sync_cards
 from models_showcase.models import ModelCard
 from portfolio import cache_backends, page_cache
 from portfolio.demo import load_demo
-from tests.fakehub import FakeHub, hub_model
+from tests.fakehub import FakeHub, hub_model, seed_datasets, seed_spaces
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
 BGE = "dragonkue/BGE-m3-ko"
+# The model card itself (its repo id is also named by the demo dataset and Space).
+BGE_CARD = f'id="model-{BGE.replace("/", "--")}"'
 PASSWORD = "a-long-test-passphrase"
 
 
@@ -196,14 +198,15 @@ def test_without_a_cache_every_page_login_save_and_sync_works(
     for _ in range(10):
         for path in paths:
             assert client.get(path).status_code in (200, 301)
-    assert "BGE-m3-ko" in page(client)
+    assert BGE_CARD in page(client)
     assert client.get("/no-such-page/").status_code == 404
 
     staff = sign_in(django_user_model)
     unpublish_in_the_admin(staff)
-    assert "BGE-m3-ko" not in page(client)  # the very next page is fresh
+    assert BGE_CARD not in page(client)  # the very next page is fresh
 
-    with FakeHub([hub_model(card.repo_id, downloads=987654) for card in ModelCard.objects.all()]) as hub:
+    models = [hub_model(card.repo_id, downloads=987654) for card in ModelCard.objects.all()]
+    with FakeHub(models, datasets=seed_datasets(), spaces=seed_spaces()) as hub:
         report = sync_cards(api=HfApi(endpoint=hub.url, token=False))
     assert report.exit_code == 0
     assert "987.7k" in page(client)
@@ -235,7 +238,7 @@ def test_a_frozen_redis_costs_a_fraction_of_a_second_once_not_a_hung_worker(
 ):
     redis_cache(settings, frozen_redis)
     started = time.monotonic()
-    assert "BGE-m3-ko" in page(client)
+    assert BGE_CARD in page(client)
     assert time.monotonic() - started < 2  # one socket timeout (0.25 s), then the cache is left alone
     started = time.monotonic()
     for path in ["/", f"/models/{BGE}/"] * 10:
@@ -243,7 +246,7 @@ def test_a_frozen_redis_costs_a_fraction_of_a_second_once_not_a_hung_worker(
     assert time.monotonic() - started < 2
     staff = sign_in(django_user_model)
     unpublish_in_the_admin(staff)
-    assert "BGE-m3-ko" not in page(client)
+    assert BGE_CARD not in page(client)
 
 
 def test_settings_give_redis_short_timeouts():
@@ -264,20 +267,20 @@ def test_a_redis_that_freezes_and_stops(client, settings, django_user_model, see
     redis_cache(settings, own_redis.url)
     staff = sign_in(django_user_model)
     before = page(client)
-    assert page(client) == before and "BGE-m3-ko" in before  # cached in Redis now
+    assert page(client) == before and BGE_CARD in before  # cached in Redis now
     version = cache.get(page_cache.VERSION_KEY)
 
     own_redis.process.send_signal(signal.SIGSTOP)  # frozen: connections open, nothing answers
     started = time.monotonic()
     unpublish_in_the_admin(staff)  # the save goes through; the invalidation cannot
     assert page_cache._invalidation.pending
-    assert "BGE-m3-ko" not in page(client)  # this process knows: from the database
+    assert BGE_CARD not in page(client)  # this process knows: from the database
     assert time.monotonic() - started < 3
 
     own_redis.process.send_signal(signal.SIGCONT)
     retry_time_comes()
     after = page(client)  # writes the invalidation now
-    assert "BGE-m3-ko" not in after
+    assert BGE_CARD not in after
     assert not page_cache._invalidation.pending
     assert cache.get(page_cache.VERSION_KEY) != version  # so every other process sees the edit too
     page_cache._recent.entries.clear()  # as another process: only the shared cache
@@ -289,7 +292,7 @@ def test_a_redis_that_freezes_and_stops(client, settings, django_user_model, see
         assert page(client) == after
     ModelCard.objects.filter(repo_id=BGE).update(is_published=True)
     page_cache.content_changed()
-    assert "BGE-m3-ko" in page(client)
+    assert BGE_CARD in page(client)
 
 
 # ---- a file cache that cannot be written (a full disk, a read-only mount) ----
@@ -319,14 +322,14 @@ def test_a_full_file_cache_never_fails_a_save_nor_leaves_a_page_stale(
     new_card = f"/models/{BGE}/"
     before = page(client)
     page(client, new_card)  # cached too
-    assert "BGE-m3-ko" in before
+    assert BGE_CARD in before
 
     full_disk.fill()
     assert page(client, "/robots.txt")  # an uncached page: rendered, not stored, no 500
     unpublish_in_the_admin(staff)  # the save goes through; the invalidation cannot be written
     assert page_cache._invalidation.pending
     for _ in range(3):
-        assert "BGE-m3-ko" not in page(client)  # this process: from the database until the write succeeds
+        assert BGE_CARD not in page(client)  # this process: from the database until the write succeeds
     assert client.get(new_card).status_code == 404
 
     # Another process never heard of the failed invalidation: it serves the old page at most
@@ -338,7 +341,7 @@ def test_a_full_file_cache_never_fails_a_save_nor_leaves_a_page_stale(
     assert page(client) == before
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + settings.PAGE_CACHE_SECONDS + 1)
-    assert "BGE-m3-ko" not in page(client)
+    assert BGE_CARD not in page(client)
     assert client.get(new_card).status_code == 404
     monkeypatch.setattr(time, "time", real_time)
 
@@ -346,10 +349,10 @@ def test_a_full_file_cache_never_fails_a_save_nor_leaves_a_page_stale(
     page_cache._invalidation.pending = True
     full_disk.free()
     retry_time_comes()
-    assert "BGE-m3-ko" not in page(client)
+    assert BGE_CARD not in page(client)
     assert not page_cache._invalidation.pending
     with django_assert_num_queries(0):
-        assert "BGE-m3-ko" not in page(client)
+        assert BGE_CARD not in page(client)
 
 
 def test_a_corrupt_cache_entry_is_a_miss(client, settings, tmp_path, seeded):
@@ -406,7 +409,7 @@ def test_a_server_with_redis_down_answers_every_request(tmp_path, frozen_redis, 
         statuses = [_get(f"{base}{path}")[0] for path in ["/", f"/models/{BGE}/", "/admin/login/"] * 20]
         assert statuses == [200] * 60
         assert time.monotonic() - started < 20
-        assert "BGE-m3-ko" in _get(f"{base}/")[1]
+        assert BGE_CARD in _get(f"{base}/")[1]
     finally:
         server.terminate()
         _, log = server.communicate(timeout=10)

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from contributions.models import Contribution, ContributionGroup, GitHubRepository, PullRequest
-from models_showcase.models import Badge, ModelCard
+from models_showcase.models import Badge, HubCard, ModelCard
 from portfolio.demo import load_demo
 from portfolio.models import Profile
 
@@ -19,7 +19,7 @@ def snapshot():
         "profile": list(Profile.objects.values()),
         "badges": list(Badge.objects.values()),
         "cards": list(ModelCard.objects.values()),
-        "card_badges": list(ModelCard.badges.through.objects.values_list("modelcard_id", "badge_id")),
+        "card_badges": list(HubCard.badges.through.objects.values_list("hubcard_id", "badge_id")),
         "groups": list(ContributionGroup.objects.values()),
         "contributions": list(Contribution.objects.values()),
         "repositories": list(GitHubRepository.objects.values()),
@@ -29,7 +29,7 @@ def snapshot():
 
 def test_loads_exactly_the_seed_content():
     report = load_demo()
-    assert len(report.created) == 13 and report.kept == []
+    assert len(report.created) == 15 and report.kept == []
     profile = Profile.objects.get()
     assert (profile.hub_username, profile.notice_title) == ("dragonkue", "🤗 HuggingFace Profile")
     assert (profile.models_heading, profile.contributions_heading) == ("🏆 SOTA 모델들", "GitHub 기여")
@@ -47,6 +47,12 @@ def test_loads_exactly_the_seed_content():
         ("임베딩 모델에서 AutoRAG Embedding 벤치마크에서 SOTA 모델", ""),
         ("Reranker 모델에서 AutoRAG Embedding 벤치마크에서 SOTA 모델", ""),
     ]
+    # Beside the page's models, a dataset and a Space (the page had none: the test Hub's seed, to be replaced).
+    assert list(HubCard.objects.exclude(kind="model").order_by("kind").values_list("kind", "repo_id")) == [
+        ("dataset", "dragonkue/ko-retrieval-triplets"),
+        ("space", "dragonkue/BGE-m3-ko-demo"),
+    ]
+    assert HubCard.objects.get(kind="space").models_used == ["dragonkue/BGE-m3-ko", "dragonkue/bge-reranker-v2-m3-ko"]
     contributions = Contribution.objects.published()
     assert [(c.group.title, c.number, c.writeup_html.count("<li>")) for c in contributions] == [
         ("sentence-transformers 라이브러리 개선", 2946, 4),
@@ -58,7 +64,7 @@ def test_second_run_changes_nothing():
     load_demo()
     before = snapshot()
     report = load_demo()
-    assert report.created == [] and len(report.kept) == 13
+    assert report.created == [] and len(report.kept) == 15
     assert snapshot() == before
 
 
@@ -86,7 +92,7 @@ def test_never_overwrites_or_deletes_what_the_owner_edited():
 
 def test_command_reports_and_if_empty_skips_a_site_with_content(capsys):
     call_command("load_demo")
-    assert "created 13, kept 0" in capsys.readouterr().out
+    assert "created 15, kept 0" in capsys.readouterr().out
     ModelCard.objects.all().delete()
     call_command("load_demo", "--if-empty")
     assert "already has content" in capsys.readouterr().out

@@ -72,10 +72,26 @@ def test_an_id_or_a_pasted_hub_address_is_read_as_the_id(typed):
     assert hub_id_from_input(typed) == BGE
 
 
-def test_a_dataset_or_space_address_gets_its_own_error():
-    for address in ("https://huggingface.co/datasets/nlpai-lab/ko-triplet-v1.0", "https://hf.co/spaces/a/b"):
-        with pytest.raises(ValidationError, match="dataset or a Space"):
-            hub_id_from_input(address)
+def test_an_address_of_another_kind_gets_its_own_error():
+    cases = [
+        ("https://huggingface.co/datasets/nlpai-lab/ko-triplet-v1.0", "model", "among the dataset cards"),
+        ("https://hf.co/spaces/a/b", "model", "among the Space cards"),
+        ("https://huggingface.co/dragonkue/BGE-m3-ko", "dataset", "among the model cards"),
+        ("https://huggingface.co/datasets/a/b", "space", "among the dataset cards"),
+    ]
+    for address, kind, message in cases:
+        with pytest.raises(ValidationError, match=message):
+            hub_id_from_input(address, kind)
+
+
+def test_a_dataset_or_space_address_gives_its_id():
+    assert hub_id_from_input("https://huggingface.co/datasets/dragonkue/ko-triplets/viewer", "dataset") == (
+        "dragonkue/ko-triplets"
+    )
+    assert hub_id_from_input("hf.co/spaces/dragonkue/BGE-m3-ko-demo?logs=container", "space") == (
+        "dragonkue/BGE-m3-ko-demo"
+    )
+    assert hub_id_from_input("dragonkue/ko-triplets", "dataset") == "dragonkue/ko-triplets"
 
 
 def test_the_model_field_accepts_only_the_normalised_id():
@@ -102,7 +118,7 @@ def test_an_unknown_id_is_refused_with_the_hubs_answer_and_not_saved(staff_clien
     response = add(staff_client, "https://huggingface.co/dragonkue/BGE-m3-kko")
 
     errors = form_errors(response)
-    assert "The Hub does not know this model (or it is private: set HF_TOKEN) — HTTP 401" in errors
+    assert "The Hub does not know this repository (or it is private: set HF_TOKEN) — HTTP 401" in errors
     assert "Invalid username or password." in errors  # the Hub's own words
     assert not ModelCard.objects.exists()
     assert [request.path for request in hub.requests] == ["/api/models/dragonkue/BGE-m3-kko"]  # no README asked
@@ -122,7 +138,9 @@ def test_a_disabled_model_is_refused(staff_client, hub):
 
     response = add(staff_client, "dragonkue/taken-down")
 
-    assert "This model is disabled on the Hub — HTTP 403: Access to this resource is disabled." in form_errors(response)
+    assert "This repository is disabled on the Hub — HTTP 403: Access to this resource is disabled." in form_errors(
+        response
+    )
     assert not ModelCard.objects.exists()
 
 
@@ -131,7 +149,7 @@ def test_with_a_token_the_refusal_says_the_token_may_lack_access(hub):
 
     assert result.refused
     assert refusal_message(result) == (
-        "The Hub does not know this model, or HF_TOKEN has no access to it — HTTP 404: Repository not found"
+        "The Hub does not know this repository, or HF_TOKEN has no access to it — HTTP 404: Repository not found"
     )
 
 
@@ -140,7 +158,7 @@ def test_a_card_the_site_already_has_is_refused_without_asking_the_hub(staff_cli
 
     response = add(staff_client, f"https://huggingface.co/{BGE.upper()}")
 
-    assert "There is already a card for this Hub model." in form_errors(response)
+    assert "There is already a card for this Hub repository." in form_errors(response)
     assert hub.requests == []
 
 
@@ -176,7 +194,7 @@ def test_a_known_model_fills_the_card_at_once(staff_client, hub):
         f"/{BGE}/resolve/main/README.md",
     ]
     assert ("success", "Statistics and evaluation results filled in from the Hub.") in page_messages(response)
-    assert any("starts from the model's README" in text for _, text in page_messages(response))
+    assert any("starts from the README" in text for _, text in page_messages(response))
 
 
 def test_a_summary_the_owner_typed_is_kept_and_the_readme_not_asked(staff_client, hub):
@@ -312,7 +330,7 @@ def test_pointing_a_card_at_an_unknown_model_is_refused(staff_client, hub):
 
     response = change(staff_client, card, repo_id="dragonkue/nope")
 
-    assert "The Hub does not know this model" in form_errors(response)
+    assert "The Hub does not know this repository" in form_errors(response)
     card.refresh_from_db()
     assert card.repo_id == BGE
 

@@ -21,14 +21,14 @@ from django.utils import timezone, translation
 from huggingface_hub import HfApi
 
 from models_showcase.hub import sync_cards
-from models_showcase.models import EvalResult, ModelCard
+from models_showcase.models import EvalResult, HubCard, ModelCard
 from models_showcase.rendering import refresh_card_html
 from models_showcase.templatetags.hub_stats import iso_datetime
 from portfolio.demo import load_demo
 from portfolio.i18n import site_language
 from portfolio.models import Profile
 from portfolio.page_cache import content_changed
-from tests.fakehub import FakeHub, seed_models
+from tests.fakehub import FakeHub, seed_datasets, seed_models, seed_spaces
 
 ROOT = Path(__file__).resolve().parents[1]
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -57,7 +57,7 @@ def synced_site(db, settings):
     """The demo content, synced from the fake Hub; one card shows a headline result; no drafts."""
     settings.LANGUAGE_CODE = "ko"
     load_demo()
-    with FakeHub(seed_models()) as hub:
+    with FakeHub(seed_models(), datasets=seed_datasets(), spaces=seed_spaces()) as hub:
         report = sync_cards(api=HfApi(endpoint=hub.url, token=False))
     assert report.exit_code == 0, report.as_dict()
     card = ModelCard.objects.filter(eval_results__isnull=False).distinct().first()
@@ -66,11 +66,11 @@ def synced_site(db, settings):
     card.save()
     assert not ModelCard.objects.filter(is_published=False).exists()
     assert EvalResult.objects.exists() and ModelCard.objects.filter(synced_at__isnull=False).exists()
-    return ModelCard.objects.filter(is_published=True).order_by("pk")
+    return HubCard.objects.filter(is_published=True).order_by("pk")  # every kind's page
 
 
 def public_pages(client, cards) -> dict[str, str]:
-    """Name → HTML of `/`, every model page, and the 404 and 500 pages, in the current site language."""
+    """Name → HTML of `/`, every card's page, and the 404 and 500 pages, in the current site language."""
     pages = {"home": client.get("/")}
     for card in cards:
         pages[f"model-{card.pk}"] = client.get(card.get_absolute_url())

@@ -45,7 +45,7 @@ def test_malformed_hub_ids_are_rejected(repo_id):
 def test_one_card_per_hub_model_whatever_the_case():
     make_card("dragonkue/BGE-m3-ko")
     duplicate = ModelCard(repo_id="DragonKue/bge-M3-KO")
-    with pytest.raises(ValidationError, match="already a card for this Hub model"):
+    with pytest.raises(ValidationError, match="already a card for this Hub repository"):
         duplicate.full_clean()
     with pytest.raises(IntegrityError):
         duplicate.save()

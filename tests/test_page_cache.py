@@ -20,12 +20,14 @@ from models_showcase.hub import sync_cards
 from models_showcase.models import Badge, ModelCard
 from portfolio.demo import load_demo
 from portfolio.models import Profile
-from tests.fakehub import FakeHub, hub_model
+from tests.fakehub import FakeHub, hub_model, seed_datasets, seed_spaces
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
 BGE = "dragonkue/BGE-m3-ko"
+# The model card itself (its repo id is also named by the demo dataset and Space).
+BGE_CARD = f'id="model-{BGE.replace("/", "--")}"'
 
 
 @pytest.fixture
@@ -119,7 +121,7 @@ def _edit_group():
 @pytest.mark.parametrize(
     ("change", "gone"),
     [
-        (_edit_card_title, None), (_delete_card, "BGE-m3-ko"), (_change_badges, None), (_edit_badge, None),
+        (_edit_card_title, None), (_delete_card, BGE_CARD), (_change_badges, None), (_edit_badge, None),
         (_edit_profile, None), (_add_profile_link, None), (_edit_contribution, None), (_edit_group, None),
     ],
 )  # fmt: skip
@@ -143,12 +145,13 @@ def test_an_admin_save_shows_on_the_next_request(staff_client, seeded):
          "form-0-sort_order": "0"},  # unpublishes it: is_published left unticked
     )  # fmt: skip
     assert response.status_code == 302
-    assert "BGE-m3-ko" in before and "BGE-m3-ko" not in page(client)
+    assert BGE_CARD in before and BGE_CARD not in page(client)
 
 
 def test_a_sync_that_changed_something_shows_on_the_next_request(client, seeded):
     before = page(client)
-    with FakeHub([hub_model(card.repo_id, downloads=987654) for card in ModelCard.objects.all()]) as hub:
+    models = [hub_model(card.repo_id, downloads=987654) for card in ModelCard.objects.all()]
+    with FakeHub(models, datasets=seed_datasets(), spaces=seed_spaces()) as hub:
         report = sync_cards(api=HfApi(endpoint=hub.url, token=False))
     assert report.exit_code == 0
     assert "987.7k" not in before and "987.7k" in page(client)

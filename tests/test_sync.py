@@ -522,7 +522,8 @@ def test_command_discover_on_the_seed_exits_0_and_drafts_two(hub_endpoint, cards
     make_profile(hub_username="dragonkue")
     code, out, err = run_command("--discover")
     assert code == 0, err
-    assert "synced 5, unchanged 0, failed 0 (discovered 2)" in out and ", 1 requests" in out
+    # One listing per kind: the owner's models, datasets and Spaces (this fake has models only).
+    assert "synced 5, unchanged 0, failed 0 (discovered 2)" in out and ", 3 requests" in out
 
 
 def test_command_exit_1_names_each_failed_card(hub_endpoint, cards):

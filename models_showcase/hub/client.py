@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -50,6 +51,34 @@ LIST_EXPAND = [
 
 # `GET /api/models/{id}` accepts more (ExpandModelProperty_T); only asked for cards the listing missed.
 DETAIL_EXPAND = [*LIST_EXPAND, "baseModels"]
+
+# Datasets' and Spaces' listings accept their whole ExpandDatasetProperty_T / ExpandSpaceProperty_T
+# (list_datasets' and list_spaces' docstrings), and so do their details. `usedStorage` is left out:
+# the model listing refuses it, and whether these do is not known.
+DATASET_EXPAND = [
+    "author", "cardData", "createdAt", "disabled", "downloads", "downloadsAllTime", "gated", "lastModified", "likes",
+    "private", "sha", "tags", "trendingScore",
+]  # fmt: skip
+SPACE_EXPAND = [
+    "author", "cardData", "createdAt", "datasets", "disabled", "lastModified", "likes", "models", "private", "runtime",
+    "sdk", "sha", "subdomain", "tags", "trendingScore",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the Hub answers about one kind of repository, and what to ask it for."""
+
+    path: str  # /api/<path>?author=... and /api/<path>/<id>
+    list_expand: list[str]
+    detail_expand: list[str]
+
+
+ENDPOINTS = {
+    "model": Endpoint("models", LIST_EXPAND, DETAIL_EXPAND),
+    "dataset": Endpoint("datasets", DATASET_EXPAND, DATASET_EXPAND),
+    "space": Endpoint("spaces", SPACE_EXPAND, SPACE_EXPAND),
+}
 
 # Requests kept back from the Hub's quota (per 5-minute window), for the owner's browser and
 # other tools on the same address or token. Reaching it means waiting for the next window.
@@ -186,12 +215,16 @@ class HubClient:
         self.budget = budget
         self.quota = Quota(budget, service="the Hub", reserve=QUOTA_RESERVE)
 
-    # The two questions the sync asks
+    # The two questions the sync asks, of each kind of repository
 
-    def list_author(self, author: str) -> Iterator[list[Any]]:
-        """An author's models, page by page (the next page only in the `Link` header)."""
-        url: str | None = f"{self.endpoint}/api/models"
-        params: list[tuple[str, str]] | None = [("author", author), *(("expand", name) for name in LIST_EXPAND)]
+    def list_author(self, author: str, kind: str = "model") -> Iterator[list[Any]]:
+        """An author's models (datasets, Spaces), page by page (the next page only in the `Link` header)."""
+        endpoint = ENDPOINTS[kind]
+        url: str | None = f"{self.endpoint}/api/{endpoint.path}"
+        params: list[tuple[str, str]] | None = [
+            ("author", author),
+            *(("expand", name) for name in endpoint.list_expand),
+        ]
         while url is not None:
             response = self._get(url, params)
             items = self._json(response)
@@ -200,9 +233,11 @@ class HubClient:
             yield items
             url, params = response.links.get("next", {}).get("url"), None  # the next URL carries the query
 
-    def model_info(self, repo_id: str) -> dict[str, Any]:
-        """One model; a renamed repo redirects, and then answers with its new id."""
-        response = self._get(f"{self.endpoint}/api/models/{repo_id}", [("expand", name) for name in DETAIL_EXPAND])
+    def repo_info(self, repo_id: str, kind: str = "model") -> dict[str, Any]:
+        """One model (dataset, Space); a renamed repo redirects, and then answers with its new id."""
+        endpoint = ENDPOINTS[kind]
+        url = f"{self.endpoint}/api/{endpoint.path}/{repo_id}"
+        response = self._get(url, [("expand", name) for name in endpoint.detail_expand])
         data = self._json(response)
         if not isinstance(data, dict):
             raise SyncError(SyncErrorKind.INVALID_RESPONSE, "unreadable answer from the Hub (not an object)")

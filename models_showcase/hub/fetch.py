@@ -24,10 +24,10 @@ from huggingface_hub import HfApi
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from models_showcase.hub import writer
-from models_showcase.hub.client import DETAIL_EXPAND, classify
-from models_showcase.hub.mapping import HubModel, UnreadableModel, read_model
+from models_showcase.hub.client import ENDPOINTS, classify
+from models_showcase.hub.mapping import HubRepo, UnreadableModel, read_repo
 from models_showcase.hub.run import default_api
-from models_showcase.models import SUMMARY_LENGTH, ModelCard
+from models_showcase.models import HUB_PREFIX, SUMMARY_LENGTH, HubCard
 from models_showcase.rendering import refresh_card_html
 from portfolio.page_cache import content_changed
 from portfolio.syncing.errors import SyncError, SyncErrorKind, clean_text
@@ -48,7 +48,7 @@ class FetchResult:
     repo_id: str  # as asked; `model.repo_id` is the Hub's spelling (case, or a rename)
     endpoint: str
     timeout: float
-    model: HubModel | None = None
+    model: HubRepo | None = None
     summary: str = ""  # the README's first paragraphs, when asked for and found
     error: SyncError | None = None
     status: int = 0  # the HTTP status of an error answer; 0 when there was none
@@ -62,9 +62,9 @@ class FetchResult:
 
 
 def fetch_for_new_card(
-    repo_id: str, *, timeout: float, with_readme: bool = True, api: HfApi | None = None
+    repo_id: str, kind: str = "model", *, timeout: float, with_readme: bool = True, api: HfApi | None = None
 ) -> FetchResult:
-    """The model `repo_id` as the Hub describes it (one request), and its README's summary (a second)."""
+    """The model (dataset, Space) as the Hub describes it (one request), and its README's summary (a second)."""
     api = api or default_api()
     endpoint = api.endpoint.rstrip("/")
     headers = build_hf_headers(
@@ -79,13 +79,13 @@ def fetch_for_new_card(
     response = None
     try:
         response = get_session().get(
-            f"{endpoint}/api/models/{repo_id}",
-            params=[("expand", name) for name in DETAIL_EXPAND],
+            f"{endpoint}/api/{ENDPOINTS[kind].path}/{repo_id}",
+            params=[("expand", name) for name in ENDPOINTS[kind].detail_expand],
             headers=headers,
             timeout=timeout,
         )
         hf_raise_for_status(response)
-        result.model = read_model(response.json())
+        result.model = read_repo(response.json(), kind)
     except UnreadableModel as error:
         result.error = SyncError(SyncErrorKind.INVALID_RESPONSE, f"unreadable answer: {error}")
     except Exception as error:  # classify() says what each failure means, as for sync_hub
@@ -94,16 +94,17 @@ def fetch_for_new_card(
             result.status = response.status_code
             result.hub_message = clean_text(response.headers.get("x-error-message", ""), 120)
     if result.model is not None and with_readme:
-        result.summary = readme_summary(_readme(endpoint, result.model.repo_id, headers, timeout))
+        path = HUB_PREFIX[kind] + result.model.repo_id
+        result.summary = readme_summary(_readme(endpoint, path, headers, timeout))
     return result
 
 
-def _readme(endpoint: str, repo_id: str, headers: dict[str, str], timeout: float) -> str:
+def _readme(endpoint: str, repo_path: str, headers: dict[str, str], timeout: float) -> str:
     """The README's text, or "" for any failure: a missing README costs only the summary."""
     data = bytearray()
     try:
         # As hf_hub_url builds it, but on this endpoint: hf_hub_url starts from the endpoint read at import.
-        url = f"{endpoint}/{repo_id}/resolve/main/README.md"
+        url = f"{endpoint}/{repo_path}/resolve/main/README.md"
         with get_session().stream("GET", url, headers=headers, timeout=timeout) as response:
             if response.status_code != 200:
                 return ""
@@ -112,12 +113,12 @@ def _readme(endpoint: str, repo_id: str, headers: dict[str, str], timeout: float
                 if len(data) >= MAX_README_BYTES:
                     break
     except (httpx2.HTTPError, OSError) as error:
-        logger.info("%s: README not read (%s)", repo_id, type(error).__name__)
+        logger.info("%s: README not read (%s)", repo_path, type(error).__name__)
         return ""
     return bytes(data[:MAX_README_BYTES]).decode("utf-8", errors="replace")
 
 
-def store_fetched(card: ModelCard, result: FetchResult, *, now: datetime) -> None:
+def store_fetched(card: HubCard, result: FetchResult, *, now: datetime) -> None:
     """Write what the Hub said on the card just saved, as a sync would; or mark it not yet synced."""
     if result.model is not None:
         try:
@@ -133,7 +134,7 @@ def store_fetched(card: ModelCard, result: FetchResult, *, now: datetime) -> Non
     if card.synced_at is not None or card.hub_object_id:
         # An edit that changed the card's model: what was synced described the previous one, and the
         # sync would otherwise follow that model's object id back to it.
-        ModelCard.objects.filter(pk=card.pk).update(synced_at=None, hub_object_id="", sha="")
+        HubCard.objects.filter(pk=card.pk).update(synced_at=None, hub_object_id="", sha="")
         refresh_card_html([card.pk])
         content_changed()
 

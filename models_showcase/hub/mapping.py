@@ -32,18 +32,23 @@ BASE_MODEL_RELATIONS = {"adapter", "finetune", "merge", "quantized"}
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _SHA = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+_SIZE = re.compile(r"^(?:n<[0-9]+[KMBT]?|[0-9]+[KMBT]?<n<[0-9]+[KMBT]?|n>[0-9]+[KMBT]?)$")
+_STAGE = re.compile(r"^[A-Z][A-Z_]{0,39}$")
 
 
 class UnreadableModel(Exception):
-    """A model answer without a usable id: nothing of it can be matched to a card."""
+    """A repo answer without a usable id: nothing of it can be matched to a card."""
 
 
 @dataclass
-class HubModel:
+class HubRepo:
+    """What one model, dataset or Space answer says, as a card's fields."""
+
     repo_id: str
+    kind: str = "model"
     object_id: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
-    # Per EvalResult.Source: the rows, or None when they could not be read (keep the stored ones).
+    # Models only, per EvalResult.Source: the rows, or None when they could not be read (keep the stored ones).
     evals: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -53,56 +58,62 @@ class HubModel:
 
 
 def repo_id_of(raw: Any) -> str:
-    """The model's id, if it is one the Hub could have issued; else UnreadableModel."""
+    """The repo's id, if it is one the Hub could have issued; else UnreadableModel."""
     if not isinstance(raw, dict):
-        raise UnreadableModel(f"a model entry that is not an object: {show(raw)}")
+        raise UnreadableModel(f"an entry that is not an object: {show(raw)}")
     repo_id = raw.get("id")
     if not isinstance(repo_id, str) or repo_id.count("/") != 1:
-        raise UnreadableModel(f"a model with an invalid id: {show(repo_id)}")
+        raise UnreadableModel(f"an entry with an invalid id: {show(repo_id)}")
     try:
         validate_repo_id(repo_id)
     except HFValidationError:
-        raise UnreadableModel(f"a model with an invalid id: {show(repo_id)}") from None
+        raise UnreadableModel(f"an entry with an invalid id: {show(repo_id)}") from None
     return repo_id
 
 
-def read_model(raw: Any, *, read_evals: bool = True) -> HubModel:
-    """Everything a card stores, from one model's JSON (a listing item or a model_info answer).
+def read_repo(raw: Any, kind: str = "model", *, read_evals: bool = True) -> HubRepo:
+    """Everything a card stores, from one repo's JSON (a listing item or a repo_info answer).
 
-    `read_evals=False` when the repo's revision is the one already synced: evaluation
-    results live in the repo's files, so they cannot have changed, and an MTEB-sized
-    model-index need not be parsed again.
+    What the three kinds share is read for all; then each kind's own lines. `read_evals=False`
+    when the repo's revision is the one already synced: evaluation results live in the repo's
+    files, so they cannot have changed, and an MTEB-sized model-index need not be parsed again.
     """
-    model = HubModel(repo_id=repo_id_of(raw))
+    repo = HubRepo(repo_id=repo_id_of(raw), kind=kind)
     object_id = raw.get("_id")
-    model.object_id = object_id if isinstance(object_id, str) and _OBJECT_ID.match(object_id) else ""
-    reader = _Reader(raw, model)
-    reader.count("downloads", "downloads", "downloads (30 days)", MAX_BIGINT)
-    reader.count("downloadsAllTime", "downloads_all_time", "downloads (all time)", MAX_BIGINT)
+    repo.object_id = object_id if isinstance(object_id, str) and _OBJECT_ID.match(object_id) else ""
+    reader = _Reader(raw, repo)
+    if kind != "space":  # Spaces have no downloads
+        reader.count("downloads", "downloads", "downloads (30 days)", MAX_BIGINT)
+        reader.count("downloadsAllTime", "downloads_all_time", "downloads (all time)", MAX_BIGINT)
     reader.count("likes", "likes", "likes", MAX_INT)
     reader.trending_score()
     reader.date("lastModified", "hub_last_modified", "last modified")
     reader.date("createdAt", "hub_created_at", "created")
-    reader.token("pipeline_tag", "pipeline_tag", "task")
-    reader.token("library_name", "library_name", "library")
-    reader.flags()
+    reader.flags(gated=kind != "space")  # a Space's `gated` is no expand value
     reader.sha()
     reader.tags()
-    reader.card_data()
-    reader.base_models()
-    reader.parameters()
-    if read_evals:
-        model.evals = {
-            EvalResult.Source.MODEL_INDEX: read_model_index(raw, model.warnings),
-            EvalResult.Source.EVAL_RESULTS: read_eval_results(raw, model.warnings),
-        }
-    return model
+    reader.card_data(datasets=kind == "model")
+    if kind == "model":
+        reader.token("pipeline_tag", "pipeline_tag", "task")
+        reader.token("library_name", "library_name", "library")
+        reader.base_models()
+        reader.parameters()
+        if read_evals:
+            repo.evals = {
+                EvalResult.Source.MODEL_INDEX: read_model_index(raw, repo.warnings),
+                EvalResult.Source.EVAL_RESULTS: read_eval_results(raw, repo.warnings),
+            }
+    elif kind == "dataset":
+        reader.dataset_card()
+    else:
+        reader.space()
+    return repo
 
 
 class _Reader:
-    """Reads one model's properties into `model.fields`, noting what it could not read."""
+    """Reads one repo's properties into `model.fields`, noting what it could not read."""
 
-    def __init__(self, raw: dict[str, Any], model: HubModel):
+    def __init__(self, raw: dict[str, Any], model: HubRepo):
         self.raw = raw
         self.model = model
         self.fields = model.fields
@@ -164,12 +175,13 @@ class _Reader:
             self.warn(f"{label}: {show(value)} is not a name the Hub uses; left empty")
             self.fields[name] = ""
 
-    def flags(self) -> None:
-        gated = self.required("gated", "gated")
-        if gated is False or gated in ("auto", "manual"):
-            self.fields["gated"] = gated or ""
-        elif gated is not None:
-            self.warn(f"gated: {show(gated)} is not false, 'auto' or 'manual'; kept the previous value")
+    def flags(self, *, gated: bool = True) -> None:
+        if gated:
+            value = self.required("gated", "gated")
+            if value is False or value in ("auto", "manual"):
+                self.fields["gated"] = value or ""
+            elif value is not None:
+                self.warn(f"gated: {show(value)} is not false, 'auto' or 'manual'; kept the previous value")
         for key in ("private", "disabled"):
             value = self.required(key, key)
             if isinstance(value, bool):
@@ -207,10 +219,13 @@ class _Reader:
             self.warn(f"{label}: {dropped} unreadable or surplus entries left out")
         return kept
 
-    def card_data(self) -> None:
+    def card_data(self, *, datasets: bool = True) -> None:
         card = self.raw.get("cardData")
         if card is None:
-            self.warn("card metadata: missing from the Hub's answer; kept licence, languages and datasets")
+            if self.model.kind == "model":  # a dataset or Space without a README has no card metadata at all
+                self.warn("card metadata: missing from the Hub's answer; kept licence, languages and datasets")
+            else:
+                self.fields["license"], self.fields["languages"] = "", []
             return
         if not isinstance(card, dict):
             self.warn(f"card metadata: {show(card)} is not an object; kept licence, languages and datasets")
@@ -222,7 +237,67 @@ class _Reader:
             license_ = license_[:99] + "…"
         self.fields["license"] = license_
         self.fields["languages"] = self.strings(card.get("language") or [], "languages", limit=50)
-        self.fields["datasets"] = self.strings(card.get("datasets") or [], "datasets")
+        if datasets:
+            self.fields["datasets"] = self.strings(card.get("datasets") or [], "datasets")
+
+    # Datasets
+
+    def dataset_card(self) -> None:
+        """Size category, task categories and declared rows, from the card's metadata (the tags say the first two)."""
+        card = self.raw.get("cardData")
+        card = card if isinstance(card, dict) else {}
+        tags = self.raw.get("tags") if isinstance(self.raw.get("tags"), list) else []
+        sizes = self.strings(card.get("size_categories") or _tag_values(tags, "size_categories"), "size category")
+        size = sizes[0] if sizes else ""
+        if size and not _SIZE.match(size):
+            self.warn(f"size category: {show(size)} is not one the Hub uses; left empty")
+            size = ""
+        self.fields["size_category"] = size
+        tasks = card.get("task_categories") or _tag_values(tags, "task_categories")
+        self.fields["task_categories"] = [
+            task for task in self.strings(tasks, "task categories", limit=100) if _TOKEN.match(task)
+        ][:20]
+        self.fields["row_count"] = self.declared_rows(card.get("dataset_info"))
+
+    def declared_rows(self, info: Any) -> int | None:
+        """The rows the card declares: the sum of its splits' `num_examples`, over every config."""
+        configs = info if isinstance(info, list) else [info] if isinstance(info, dict) else []
+        total, seen = 0, False
+        for config in configs[:100]:
+            splits = config.get("splits") if isinstance(config, dict) else None
+            for split in splits if isinstance(splits, list) else []:
+                number = _whole_number(split.get("num_examples")) if isinstance(split, dict) else None
+                if number is None or number < 0:
+                    continue
+                total, seen = total + number, True
+        if seen and total > MAX_BIGINT:
+            self.warn("rows: more than a column holds; left out")
+            return None
+        return total if seen else None
+
+    # Spaces
+
+    def space(self) -> None:
+        """SDK, runtime stage and hardware, and the models and datasets the Space uses."""
+        sdk = self.raw.get("sdk")
+        self.fields["sdk"] = sdk if isinstance(sdk, str) and len(sdk) <= 40 and _TOKEN.match(sdk) else ""
+        runtime = self.raw.get("runtime")
+        # A stage is kept as the Hub writes it (RUNNING, SLEEPING, BUILDING, RUNTIME_ERROR, ...): huggingface_hub's
+        # own SpaceStage lacks some the Hub sends. Unknown ones are shown as they are, never as markup.
+        stage = runtime.get("stage") if isinstance(runtime, dict) else None
+        self.fields["runtime_stage"] = stage if isinstance(stage, str) and _STAGE.match(stage) else ""
+        hardware = runtime.get("hardware") if isinstance(runtime, dict) else None
+        current = hardware.get("current") or hardware.get("requested") if isinstance(hardware, dict) else None
+        self.fields["hardware"] = (
+            current if isinstance(current, str) and len(current) <= 60 and _TOKEN.match(current) else ""
+        )
+        for key, name in (("models", "models_used"), ("datasets", "datasets")):
+            value = self.raw.get(key)
+            found = self.strings(value, f"{key} used") if value is not None else []
+            valid = [repo_id for repo_id in found if repo_id.count("/") <= 1 and _valid_repo_id(repo_id)]
+            if len(valid) < len(found):
+                self.warn(f"{key} used: {len(found) - len(valid)} ids that are not Hub ids left out")
+            self.fields[name] = valid[:50]
 
     def base_models(self) -> None:
         """From `baseModels` (model_info only), else the `base_model:` tags, else cardData."""
@@ -265,6 +340,11 @@ def _whole_number(value: Any) -> int | None:
     if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
         return None
     return int(value)
+
+
+def _tag_values(tags: list[Any], prefix: str) -> list[str]:
+    """`size_categories:10K<n<100K` -> `10K<n<100K`: what the Hub's tags say when the card's metadata does not."""
+    return [tag.partition(":")[2] for tag in tags if isinstance(tag, str) and tag.startswith(prefix + ":")]
 
 
 def _valid_repo_id(value: str) -> bool:

@@ -1,9 +1,13 @@
 """One sync run: which cards, which requests, what each card's outcome is, and the report.
 
-One listing per author (page by page) says everything a card stores, so a portfolio of any
-size costs a handful of requests. `model_info` is asked only for a card its author's listing
-did not contain: renamed (the Hub redirects and answers with the new id), deleted, private
-or disabled. A listing item that cannot be read costs only that model.
+Models, datasets and Spaces go the same way. One listing per author and kind (page by page)
+says everything a card stores, so a portfolio of any size costs a handful of requests.
+`repo_info` is asked only for a card its author's listing did not contain: renamed (the Hub
+redirects and answers with the new id), deleted, private or disabled. A listing item that
+cannot be read costs only that repo.
+
+A card is named in reports and `--only` as the Hub's path names it: `owner/name` for a
+model, `datasets/owner/name`, `spaces/owner/name`.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from huggingface_hub import HfApi
 
 from models_showcase.hub import writer
 from models_showcase.hub.client import HubClient, request_counter
-from models_showcase.hub.mapping import HubModel, UnreadableModel, read_model, repo_id_of
-from models_showcase.models import EvalResult, ModelCard
+from models_showcase.hub.mapping import HubRepo, UnreadableModel, read_repo, repo_id_of
+from models_showcase.models import HUB_PREFIX, EvalResult, HubCard, Kind
 from portfolio.models import Profile
 from portfolio.syncing.budget import RequestBudget
 from portfolio.syncing.errors import DeadlineExceeded, SyncError, SyncErrorKind, clean_text
@@ -40,11 +44,20 @@ def default_api() -> HfApi:
     return HfApi(library_name="hf-portfolio")
 
 
-def _cards(queryset: QuerySet[ModelCard] | None, only: Iterable[str]) -> list[ModelCard]:
-    queryset = ModelCard.objects.all() if queryset is None else queryset
-    only = list(only)
+def parse_key(key: str) -> tuple[str, str]:
+    """`datasets/owner/name` -> ("dataset", "owner/name"); a bare `owner/name` is a model."""
+    for kind, prefix in HUB_PREFIX.items():
+        if prefix and key.lower().startswith(prefix):
+            return kind, key[len(prefix) :]
+    return Kind.MODEL, key
+
+
+def _cards(queryset: QuerySet[HubCard] | None, only: Iterable[str]) -> list[HubCard]:
+    queryset = HubCard.objects.all() if queryset is None else queryset
+    only = [parse_key(key) for key in only]
     if only:
-        queryset = queryset.filter(reduce(operator.or_, (Q(repo_id__iexact=repo_id) for repo_id in only)))
+        named = (Q(kind=kind, repo_id__iexact=repo_id) for kind, repo_id in only)
+        queryset = queryset.filter(reduce(operator.or_, named))
     # What comparing each card needs, fetched once for all of them. The card HTML is rendered
     # later from the row as written, not from these copies.
     return list(
@@ -53,19 +66,19 @@ def _cards(queryset: QuerySet[ModelCard] | None, only: Iterable[str]) -> list[Mo
 
 
 def unknown_repo_ids(only: Iterable[str]) -> list[str]:
-    """The --only ids that have no card, to refuse a mistyped id before any request."""
-    known = {repo_id.lower() for repo_id in ModelCard.objects.values_list("repo_id", flat=True)}
-    return [repo_id for repo_id in only if repo_id.lower() not in known]
+    """The --only names that have no card, to refuse a mistyped one before any request."""
+    known = {HUB_PREFIX[kind] + repo_id.lower() for kind, repo_id in HubCard.objects.values_list("kind", "repo_id")}
+    return [key for key in only if HUB_PREFIX[parse_key(key)[0]] + parse_key(key)[1].lower() not in known]
 
 
 @dataclass
 class Listing:
-    """One author's models as the listing gave them: raw JSON by id and by the Hub's object id."""
+    """One author's repos of one kind as the listing gave them: raw JSON by id and by the Hub's object id."""
 
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_object_id: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def find(self, card: ModelCard) -> dict[str, Any] | None:
+    def find(self, card: HubCard) -> dict[str, Any] | None:
         return self.by_id.get(card.repo_id.lower()) or (
             self.by_object_id.get(card.hub_object_id) if card.hub_object_id else None
         )
@@ -75,28 +88,29 @@ class _Run(RunProgress):
     def __init__(self, *, client: HubClient, report: SyncReport, progress, now):
         super().__init__(report, progress=progress, now=now)
         self.client = client
-        self.unchanged: list[tuple[ModelCard, HubModel]] = []
+        self.unchanged: list[tuple[HubCard, HubRepo]] = []
 
-    def list_author(self, author: str) -> Listing:
+    def list_author(self, kind: str, author: str) -> Listing:
         listing = Listing()
-        pages = self.client.list_author(author)
-        for item, repo_id in self.read_each(pages, repo_id_of, UnreadableModel, f"listing of {author}: skipped"):
+        pages = self.client.list_author(author, kind)
+        where = f"{kind} listing of {author}: skipped"
+        for item, repo_id in self.read_each(pages, repo_id_of, UnreadableModel, where):
             listing.by_id[repo_id.lower()] = item
             object_id = item.get("_id")
             if isinstance(object_id, str):
                 listing.by_object_id[object_id] = item
         return listing
 
-    def sync_card(self, card: ModelCard, listing: Listing | None, listing_error: SyncError | None) -> ItemResult:
+    def sync_card(self, card: HubCard, listing: Listing | None, listing_error: SyncError | None) -> ItemResult:
         raw = listing.find(card) if listing is not None else None
         try:
             if raw is None:
                 if listing_error is not None:
                     raise listing_error  # no per-card fallback: 500 cards would be 500 requests
-                raw = self.client.model_info(card.repo_id)  # not listed: renamed, deleted, private, disabled
+                raw = self.client.repo_info(card.repo_id, card.kind)  # not listed: renamed, deleted, private, disabled
             # The repo's files (model-index, .eval_results) are as synced when its revision is.
             same_revision = bool(card.sha) and raw.get("sha") == card.sha and card.synced_at is not None
-            model = read_model(raw, read_evals=not same_revision)
+            model = read_repo(raw, card.kind, read_evals=not same_revision)
             if same_revision:  # what the last reading of the evaluation results noticed still holds
                 model.warnings += [text for text in card.sync_warnings if text.startswith("evaluation results")]
         except DeadlineExceeded:
@@ -112,32 +126,34 @@ class _Run(RunProgress):
             return self.fail(card, failure)
 
         if model.repo_id.lower() != card.repo_id.lower():
-            clash = ModelCard.objects.filter(repo_id__iexact=model.repo_id).exclude(pk=card.pk).exists()
+            clash = HubCard.objects.filter(kind=card.kind, repo_id__iexact=model.repo_id).exclude(pk=card.pk).exists()
             if clash:
                 message = f"renamed on the Hub to {model.repo_id}, which has a card of its own: delete one of them"
                 return self.fail(card, SyncError(SyncErrorKind.NOT_FOUND, message))
         changed = writer.changes(card, model)
         if not changed:
             self.unchanged.append((card, model))  # written in bulk at the end of the run
-            return ItemResult(card.repo_id, Status.UNCHANGED, warnings=model.warnings)
+            return ItemResult(card.hub_path, Status.UNCHANGED, warnings=model.warnings)
         if not self.dry_run:
             try:
                 writer.write_card(card, model, changed, now=self.now)
             except DatabaseError as error:
                 # E.g. a value the database refuses: this card keeps its previous state, the run goes on.
-                logger.warning("%s: could not be stored: %s", card.repo_id, clean_text(str(error), 200))
+                logger.warning("%s: could not be stored: %s", card.hub_path, clean_text(str(error), 200))
                 failure = SyncError(SyncErrorKind.INVALID_RESPONSE, f"could not be stored ({type(error).__name__})")
                 return self.fail(card, failure)
             self.wrote = True
-        return ItemResult(model.repo_id, Status.UPDATED, changed=changed, warnings=model.warnings)
+        return ItemResult(
+            HUB_PREFIX[card.kind] + model.repo_id, Status.UPDATED, changed=changed, warnings=model.warnings
+        )
 
-    def fail(self, card: ModelCard, failure: SyncError) -> ItemResult:
+    def fail(self, card: HubCard, failure: SyncError) -> ItemResult:
         if not self.dry_run:
             writer.record_failure(card, failure, self.now)
-        return ItemResult(card.repo_id, Status.FAILED, error=str(failure), error_kind=failure.kind)
+        return ItemResult(card.hub_path, Status.FAILED, error=str(failure), error_kind=failure.kind)
 
-    def discover(self, listing: Listing) -> None:
-        cards = ModelCard.objects.values_list("repo_id", "hub_object_id")
+    def discover(self, kind: str, listing: Listing) -> None:
+        cards = HubCard.objects.filter(kind=kind).values_list("repo_id", "hub_object_id")
         known_ids = {repo_id.lower() for repo_id, _ in cards}
         known_objects = {object_id for _, object_id in cards if object_id}
         new = [
@@ -146,19 +162,20 @@ class _Run(RunProgress):
         self.total += len(new)
         for item in new:
             try:
-                model = read_model(item)
+                model = read_repo(item, kind)
             except UnreadableModel as error:
                 self.report.warnings.append(f"discovery skipped {error}")
                 continue
             if not self.dry_run:
                 writer.create_draft(model, self.now)
                 self.wrote = True
-            self.finish(ItemResult(model.repo_id, Status.CREATED, ["created as a draft"], warnings=model.warnings))
+            key = HUB_PREFIX[kind] + model.repo_id
+            self.finish(ItemResult(key, Status.CREATED, ["created as a draft"], warnings=model.warnings))
 
 
 def sync_cards(
     *,
-    queryset: QuerySet[ModelCard] | None = None,
+    queryset: QuerySet[HubCard] | None = None,
     only: Iterable[str] = (),
     discover: bool = False,
     dry_run: bool = False,
@@ -190,29 +207,31 @@ def sync_cards(
 
     cards = _cards(queryset, only)
     run.total = len(cards)
-    authors = sorted({card.owner.lower() for card in cards} | ({discover_author} if discover_author else set()))
-    listings: dict[str, Listing] = {}
-    listing_errors: dict[str, SyncError] = {}
+    # One listing per author and kind the cards need; discovery lists all three kinds of the owner.
+    wanted = {(card.kind, card.owner.lower()) for card in cards}
+    wanted |= {(kind, discover_author) for kind in Kind.values} if discover_author else set()
+    listings: dict[tuple[str, str], Listing] = {}
+    listing_errors: dict[tuple[str, str], SyncError] = {}
     done: set[int] = set()
     with run.telling_the_page_cache():  # also when only "last synced" moved, so "updated N ago" stays true
         try:
-            for author in authors:
+            for kind, author in sorted(wanted, key=lambda pair: (Kind.values.index(pair[0]), pair[1])):
                 try:
-                    listings[author] = run.list_author(author)
+                    listings[kind, author] = run.list_author(kind, author)
                 except SyncError as error:
-                    listing_errors[author] = error
-                    logger.warning("listing %s failed: %s", author, error)
+                    listing_errors[kind, author] = error
+                    logger.warning("%s listing of %s failed: %s", kind, author, error)
 
             for card in cards:
-                owner = card.owner.lower()
-                run.finish(run.sync_card(card, listings.get(owner), listing_errors.get(owner)))
+                where = (card.kind, card.owner.lower())
+                run.finish(run.sync_card(card, listings.get(where), listing_errors.get(where)))
                 done.add(card.pk)
 
-            if discover_author:
-                if discover_author in listing_errors:
-                    report.fatal = f"discovery failed: {listing_errors[discover_author]}"
+            for kind in Kind.values if discover_author else ():
+                if (kind, discover_author) in listing_errors:
+                    report.fatal = f"discovery failed: {listing_errors[kind, discover_author]}"
                 else:
-                    run.discover(listings[discover_author])
+                    run.discover(kind, listings[kind, discover_author])
         except DeadlineExceeded:
             run.fail_unreached(cards, done, run.fail, timeout)
 
@@ -227,7 +246,7 @@ def sync_cards(
     return report
 
 
-def sync_listed(repo_ids: list[str], progress, timeout: float, **options) -> SyncReport:
+def sync_listed(keys: list[str], progress, timeout: float, **options) -> SyncReport:
     """A run queued in the admin: the cards it named when it was queued (portfolio/syncing/runs.py)."""
-    cards = ModelCard.objects.filter(repo_id__in=repo_ids)
-    return sync_cards(queryset=cards, progress=progress, timeout=timeout, **options)
+    queryset = HubCard.objects.all() if keys else HubCard.objects.none()  # every card it named may be deleted
+    return sync_cards(queryset=queryset, only=keys, progress=progress, timeout=timeout, **options)

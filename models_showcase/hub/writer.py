@@ -1,7 +1,7 @@
 """Writing what the Hub said: only the Hub's columns, evaluation rows in place, one card at a time.
 
 The sync and the owner share each card's row. The owner's form writes only the owner's
-fields (ModelCard.save); the sync writes only the Hub's, with queryset updates. The card's
+fields (HubCard.save); the sync writes only the Hub's, with queryset updates. The card's
 stored HTML shows both, so it is rendered *after* the sync's update, from the row as it is
 then (rendering.refresh_card_html locks the row): an edit saved meanwhile is never reverted.
 """
@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from models_showcase.hub.eval_rows import EVAL_FIELDS, EVAL_KEY_FIELDS
-from models_showcase.hub.mapping import HubModel
-from models_showcase.models import EvalResult, HubSnapshot, ModelCard
+from models_showcase.hub.mapping import HubRepo
+from models_showcase.models import EvalResult, HubCard, HubSnapshot
 from models_showcase.rendering import refresh_card_html
 from portfolio.syncing.errors import SyncError
 
@@ -30,14 +30,14 @@ def _comparable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def stored_rows(card: ModelCard, source: str) -> list[dict[str, Any]]:
+def stored_rows(card: HubCard, source: str) -> list[dict[str, Any]]:
     """The card's rows of one source as the mapping writes them; needs eval_results prefetched by position."""
     return [
         {name: getattr(row, name) for name in EVAL_FIELDS} for row in card.eval_results.all() if row.source == source
     ]
 
 
-def changes(card: ModelCard, model: HubModel) -> list[str]:
+def changes(card: HubCard, model: HubRepo) -> list[str]:
     """The names of what the Hub's answer would change on the card."""
     changed = [name for name, value in model.fields.items() if _comparable(getattr(card, name)) != _comparable(value)]
     if model.repo_id != card.repo_id:
@@ -54,12 +54,12 @@ def changes(card: ModelCard, model: HubModel) -> list[str]:
     return changed
 
 
-def _snapshot_numbers(card: ModelCard, model: HubModel) -> dict[str, int | None]:
+def _snapshot_numbers(card: HubCard, model: HubRepo) -> dict[str, int | None]:
     # A number the Hub did not say is the one stored, never a NULL in the history.
     return {name: model.fields.get(name, getattr(card, name)) for name in SNAPSHOT_FIELDS}
 
 
-def write_card(card: ModelCard, model: HubModel, changed: list[str], *, now) -> None:
+def write_card(card: HubCard, model: HubRepo, changed: list[str], *, now) -> None:
     """One card, all or nothing: its Hub fields, its evaluation rows, today's snapshot and its stored HTML."""
     today = timezone.localdate(now)
     columns: dict[str, Any] = {
@@ -77,7 +77,7 @@ def write_card(card: ModelCard, model: HubModel, changed: list[str], *, now) -> 
     with transaction.atomic():
         # A queryset update takes the row lock first: an owner's save waits for this transaction or
         # went before it, and the HTML rendered below sees either way the row as committed.
-        ModelCard.objects.filter(pk=card.pk).update(**columns)
+        HubCard.objects.filter(pk=card.pk).update(**columns)
         for source, rows in model.evals.items():
             if rows is not None and f"eval_results ({source})" in changed:
                 update_rows_in_place(card.pk, source, rows)
@@ -120,7 +120,7 @@ def update_rows_in_place(card_id: int, source: str, rows: list[dict[str, Any]]) 
         EvalResult.objects.bulk_create(to_create, batch_size=500)
 
 
-def touch_unchanged(unchanged: list[tuple[ModelCard, HubModel]], now, *, batch: int = 500) -> None:
+def touch_unchanged(unchanged: list[tuple[HubCard, HubRepo]], now, *, batch: int = 500) -> None:
     """Cards whose Hub data is as stored: mark them checked, give each its snapshot for today, render it again.
 
     In bulk: most runs change few cards, and a transaction per unchanged card would be
@@ -131,7 +131,7 @@ def touch_unchanged(unchanged: list[tuple[ModelCard, HubModel]], now, *, batch: 
         chunk = unchanged[start : start + batch]
         ids = [card.pk for card, _ in chunk]
         with transaction.atomic():
-            ModelCard.objects.filter(pk__in=ids).update(synced_at=now)
+            HubCard.objects.filter(pk__in=ids).update(synced_at=now)
             have = set(HubSnapshot.objects.filter(card_id__in=ids, date=today).values_list("card_id", flat=True))
             HubSnapshot.objects.bulk_create(
                 HubSnapshot(card=card, date=today, **_snapshot_numbers(card, model))
@@ -143,17 +143,17 @@ def touch_unchanged(unchanged: list[tuple[ModelCard, HubModel]], now, *, batch: 
             refresh_card_html(ids)
 
 
-def record_failure(card: ModelCard, failure: SyncError, now) -> None:
+def record_failure(card: HubCard, failure: SyncError, now) -> None:
     # The previous statistics stay; only the error is recorded.
-    ModelCard.objects.filter(pk=card.pk).update(
+    HubCard.objects.filter(pk=card.pk).update(
         sync_error=str(failure)[:300], sync_error_kind=failure.kind, sync_failed_at=now
     )
 
 
-def create_draft(model: HubModel, now) -> ModelCard:
-    """A draft card for one of the owner's models that has none: the owner reviews and publishes it."""
+def create_draft(model: HubRepo, now) -> HubCard:
+    """A draft card for one of the owner's repos that has none: the owner reviews and publishes it."""
     with transaction.atomic():
-        card = ModelCard(repo_id=model.repo_id, is_published=False)
+        card = HubCard(kind=model.kind, repo_id=model.repo_id, is_published=False)
         card.save()
         card.sync_warnings = []
         write_card(card, model, ["repo_id", *(f"eval_results ({source})" for source in model.evals)], now=now)

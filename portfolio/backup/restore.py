@@ -182,12 +182,12 @@ def _refresh_pages(*, render_cards: bool) -> bool:
     With migrations pending the code's models may not match the restored tables: the cards are rendered by
     `manage.py render_cards` after `migrate`. Returns whether they were rendered here.
     """
-    from models_showcase.models import ModelCard
+    from models_showcase.models import HubCard
     from models_showcase.rendering import refresh_card_html
     from portfolio.page_cache import content_changed
 
     if render_cards:
-        refresh_card_html(ModelCard.objects.values_list("pk", flat=True))
+        refresh_card_html(HubCard.objects.values_list("pk", flat=True))
     content_changed()
     return render_cards
 

@@ -37,7 +37,7 @@ def test_owner_pastes_a_hub_address_and_sees_the_statistics(admin_page, hub):
     page.fill("#id_repo_id", "https://huggingface.co/dragonkue/BGE-m3-kko")
     page.click("input[name=_continue]")
     error = page.locator(".errorlist").first.inner_text()
-    assert "The Hub does not know this model (or it is private: set HF_TOKEN) — HTTP 401" in error
+    assert "The Hub does not know this repository (or it is private: set HF_TOKEN) — HTTP 401" in error
     assert not ModelCard.objects.exists()
 
     page.fill("#id_repo_id", "  https://huggingface.co/dragonkue/BGE-m3-ko/tree/main?library=sentence-transformers ")

@@ -32,7 +32,7 @@ def cover_png(tmp_path):
 
 def card_titles(page) -> list[str]:
     page.goto("/")
-    return page.locator(".model-card__link").all_inner_texts()
+    return page.locator(".model-card--model .model-card__link").all_inner_texts()
 
 
 CATALOGUES = {code: read_po(ROOT / "locale" / code / "LC_MESSAGES" / "django.po") for code in ("ko", "en")}

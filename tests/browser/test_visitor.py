@@ -43,7 +43,8 @@ def seed():
 
 
 def card_boxes(page):
-    return [page.locator(".model-card").nth(i).bounding_box() for i in range(page.locator(".model-card").count())]
+    cards = page.locator(".model-card--model")
+    return [cards.nth(i).bounding_box() for i in range(cards.count())]
 
 
 def test_desktop_shows_the_three_seed_cards_in_one_row(open_page, seed):

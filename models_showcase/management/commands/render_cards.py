@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from models_showcase.models import ModelCard
+from models_showcase.models import HubCard
 from models_showcase.rendering import refresh_card_html
 from portfolio.page_cache import content_changed
 
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        ids = list(ModelCard.objects.values_list("pk", flat=True))
+        ids = list(HubCard.objects.values_list("pk", flat=True))
         refresh_card_html(ids)
         content_changed()
         self.stdout.write(f"Re-rendered {len(ids)} cards.")

@@ -6,16 +6,20 @@ class Command(SyncCommand):
     name = "sync_hub"
     epilog = (
         EXIT_CODES.format(items="card", name="sync_hub", service="the Hub")
-        + "\n\nHF_TOKEN lets private and gated models sync; HF_ENDPOINT points at another Hub."
+        + "\n\nCards are named as the Hub's addresses name them: owner/name for a model, datasets/owner/name, "
+        "spaces/owner/name.\nHF_TOKEN lets private and gated repositories sync; HF_ENDPOINT points at another Hub."
     )
     help = (
-        "Pull downloads, likes and the rest of each model card's Hub statistics into the database. "
+        "Pull downloads, likes and the rest of each model, dataset and Space card's Hub statistics into the "
+        "database. "
         "Safe to run from cron: one card failing never stops the others, and two runs never overlap."
     )
-    only_metavar = "REPO_ID"
-    only_help = "Sync only this card (repeatable)."
+    only_metavar = "REPO"
+    only_help = "Sync only this card: owner/name, datasets/owner/name or spaces/owner/name (repeatable)."
     unknown_message = "no card for {} (add it in the admin first)"
-    discover_help = "Also create unpublished draft cards for the profile owner's Hub models that have none."
+    discover_help = (
+        "Also create unpublished draft cards for the profile owner's Hub models, datasets and Spaces that have none."
+    )
 
     def run_sync(self, *, only, discover, dry_run, timeout, progress):
         return sync_cards(only=only, discover=discover, dry_run=dry_run, timeout=timeout, progress=progress)
