@@ -182,3 +182,7 @@ class ModelCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
     @admin.display(description=_("Sync"), ordering="sync_error_kind")
     def sync_state(self, card):
         return sync_state_icon(card)
+
+
+# The papers' admin (models_showcase/papers/admin.py) registers itself when imported.
+from models_showcase.papers import admin as papers_admin  # noqa: E402,F401

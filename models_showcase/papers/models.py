@@ -6,6 +6,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.publishing import PublishableQuerySet
@@ -139,6 +140,9 @@ class Paper(models.Model):
             # As for cards: an edit form opened before a sync must not put the old Hub values back.
             kwargs["update_fields"] = PAPER_OWNER_FIELDS
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("portfolio:home") + f"#{self.anchor}"
 
     @property
     def display_title(self) -> str:
