@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,13 @@ def arxiv_id_from_input(value: str) -> str:
     return normalize_arxiv_id(text)
 
 
+def _formfield(field, **kwargs):
+    # An address typed without a scheme is https (Django 6's default; 5.2 warns without it).
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class PaperForm(forms.ModelForm):
     # Wider than an id, so a pasted address fits before it is read down to the id.
     arxiv_id = forms.CharField(
@@ -56,6 +64,7 @@ class PaperForm(forms.ModelForm):
     class Meta:
         model = Paper
         fields = ["arxiv_id", "venue", "note", "code_url", "is_published"]
+        formfield_callback = _formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,8 +28,11 @@ def normalize_arxiv_id(value: str) -> str:
     """An arXiv id as stored: trimmed, no version, the archive in lower case and its subject class in upper; "" if
     it is not one."""
     text = _VERSION.sub("", value.strip())
-    if NEW_STYLE.fullmatch(text):
-        return text
+    match = NEW_STYLE.fullmatch(text)
+    if match:
+        # Four digits after the dot until 1412, five from 1501.
+        five_digits = len(text.partition(".")[2]) == 5
+        return text if five_digits == (match["yy"] + match["mm"] >= "1501") else ""
     archive, slash, number = text.partition("/")
     name, dot, subject = archive.partition(".")
     candidate = f"{name.lower()}{dot}{subject.upper()}{slash}{number}"
