@@ -1,6 +1,7 @@
 """The papers in the admin: added by arXiv id or address (filled from the Hub on save), the Hub's data read-only."""
 
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -21,6 +22,8 @@ HUB_READONLY = [
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
     form = PaperForm
+    # The admin builds its form fields itself, past the form's own callback: the same https default here.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["paper_title", "arxiv_id", "year", "upvotes", "is_published", "sync_state"]
     list_display_links = ["paper_title"]
     list_editable = ["is_published"]

@@ -90,7 +90,8 @@ class PaperForm(forms.ModelForm):
         paper = self.instance
         if not paper._state.adding and paper.arxiv_id == arxiv_id:
             return cleaned  # an edit of the same paper: sync_hub keeps it up to date
-        # A paper the site already has is refused by the unique check without asking the Hub (self.errors above).
+        if Paper.objects.filter(arxiv_id=arxiv_id).exclude(pk=paper.pk).exists():
+            return cleaned  # the site has it: the unique check refuses it, no need to ask the Hub
         self.hub_fetch = fetch_paper(arxiv_id, timeout=settings.HUB_FETCH_TIMEOUT)
         return cleaned
 

@@ -76,6 +76,7 @@ class Paper(models.Model):
         max_length=ARXIV_ID_MAX_LENGTH,
         unique=True,
         validators=[validate_arxiv_id],
+        error_messages={"unique": _("There is already a paper with this arXiv id.")},
         help_text=_("The paper's arXiv id, e.g. 1908.10084 (or cs/0112017), without a version."),
     )
     is_published = models.BooleanField(
