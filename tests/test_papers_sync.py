@@ -1,4 +1,4 @@
-"""Papers and the Hub: sync_hub's papers step and the admin's fetch on save, against the strict fake Hub over real HTTP."""
+"""Papers and the Hub: sync_hub's papers step and the admin's fetch on save, against the strict fake Hub (real HTTP)."""
 
 from io import StringIO
 
