@@ -432,3 +432,46 @@ def test_the_admin_list_and_page_show_the_hubs_data(staff_client, hub_endpoint):
     page = staff_client.get(reverse("admin:models_showcase_paper_change", args=[paper.pk])).content.decode()
     assert "Nils Reimers, Iryna Gurevych" in page
     assert reverse("admin:models_showcase_modelcard_change", args=[card.pk]) in page
+
+
+# ---- the run's deadline, and the page cache ----
+
+
+class JumpsAfterFirstPaper:
+    """A clock that passes the run's --timeout as soon as the Hub has answered one paper request."""
+
+    def __init__(self, hub):
+        self.hub = hub
+
+    def clock(self) -> float:
+        return 1000.0 + (10_000.0 if paper_requests(self.hub) else 0.0)
+
+    def sleep(self, seconds: float) -> None:
+        raise AssertionError("nothing should wait")
+
+
+def test_papers_not_reached_before_the_deadline_fail_and_keep_their_data(hub, api, cards):
+    for arxiv_id in (SBERT, BGE_M3, E5):
+        Paper.objects.create(arxiv_id=arxiv_id)
+    sync(api)
+    hub.reset_requests()
+    time = JumpsAfterFirstPaper(hub)
+
+    report = sync_cards(api=api, clock=time.clock, sleep=time.sleep, timeout=300)
+
+    results = paper_results(report)
+    assert len(paper_requests(hub)) == 1 and len(results) == 3
+    failed = [result for result in results.values() if result.status == "failed"]
+    assert len(failed) == 2 and {result.error_kind for result in failed} == {"deadline"}
+    assert Paper.objects.filter(sync_error_kind="deadline").count() == 2
+    assert not Paper.objects.filter(title="").exists()  # what the first sync stored stays
+
+
+def test_a_sync_that_changed_a_paper_refreshes_the_cached_bib_file(client, hub, api, cards):
+    Paper.objects.create(arxiv_id=SBERT, is_published=True)
+    url = reverse("models_showcase:publications_bib")
+    assert b"Sentence-BERT" not in client.get(url).content  # cached before the sync
+
+    sync(api)
+
+    assert b"title = {Sentence-BERT: Sentence Embeddings using Siamese BERT-Networks}" in client.get(url).content

@@ -60,14 +60,10 @@ def year_of_id(arxiv_id: str) -> int | None:
 class PaperQuerySet(PublishableQuerySet):
     def for_display(self):
         """What the Publications section shows: each paper with the published cards that cite it (one query more)."""
-        from models_showcase.models import ModelCard  # CARD_MODEL
-
-        return self.prefetch_related(
-            models.Prefetch(
-                "cited_by",
-                queryset=ModelCard.objects.published().only("pk", "repo_id", "title").order_by("sort_order", "repo_id"),
-            )
-        )
+        cards = self.model.cited_by.field.related_model.objects.published()
+        # What a citation link needs (get_absolute_url reads the repo id), not each card's stored HTML.
+        cards = cards.only("pk", "repo_id", "title").order_by("sort_order", "repo_id")
+        return self.prefetch_related(models.Prefetch("cited_by", queryset=cards))
 
 
 class Paper(models.Model):
