@@ -223,3 +223,7 @@ class DatasetCardAdmin(HubCardAdmin):
 class SpaceCardAdmin(HubCardAdmin):
     hub_readonly = SPACE_READONLY
     readonly_fields = ["created_at", "updated_at", *SPACE_READONLY]
+
+
+# The papers' admin (models_showcase/papers/admin.py) registers itself when imported.
+from models_showcase.papers import admin as papers_admin  # noqa: E402,F401

@@ -8,5 +8,7 @@ class ModelsShowcaseConfig(AppConfig):
 
     def ready(self):
         from models_showcase import signals
+        from models_showcase.papers import signals as paper_signals
 
         signals.connect()
+        paper_signals.connect()

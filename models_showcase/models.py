@@ -417,3 +417,7 @@ class HubSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.card} on {self.date}"
+
+
+# Papers live in their own subpackage; imported here so Django registers the model with this app.
+from models_showcase.papers.models import Paper  # noqa: E402,F401

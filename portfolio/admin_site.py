@@ -20,6 +20,7 @@ MODEL_ORDER = [
     "models_showcase.modelcard",
     "models_showcase.datasetcard",
     "models_showcase.spacecard",
+    "models_showcase.paper",
     "models_showcase.badge",
     "contributions.contribution",
     "contributions.contributiongroup",

@@ -239,7 +239,8 @@ def foreign_strings(text: str, catalogue: dict[str, str], language: str) -> list
         source, target = (msgid, msgstr) if language == "ko" else (msgstr, msgid)
         if source == target or "%" in source or "{" in source or len(source) < 4 or not LETTERS.search(source):
             continue
-        if re.search(rf"(?<![\w-]){re.escape(source)}(?![\w-])", text):
+        # A word in an address (huggingface.co/papers/…) is part of the address, not prose.
+        if re.search(rf"(?<![\w/-]){re.escape(source)}(?![\w/-])", text):
             found.append(source)
     return found
 

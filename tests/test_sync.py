@@ -25,6 +25,7 @@ from tests.fakehub import (
     malformed_json,
     rate_limited,
     seed_models,
+    seed_papers,
     server_error,
     slow,
     truncated,
@@ -464,8 +465,9 @@ def test_discover_does_not_draft_a_renamed_repo_twice(hub, api, cards):
 
 def test_discover_drafts_the_two_models_the_seed_page_does_not_show(hub, api, cards):
     make_profile(hub_username="dragonkue")
+    hub.add(*seed_papers(), kind="papers")  # and the six papers the models cite (tests/test_papers_sync.py)
     report = sync(api, discover=True)
-    assert report.exit_code == 0 and report.count("created") == 2
+    assert report.exit_code == 0 and report.count("created") == 2 + 6
     drafts = ModelCard.objects.filter(is_published=False).order_by("repo_id")
     assert [d.repo_id for d in drafts] == [
         "dragonkue/multilingual-e5-small-ko",
@@ -520,10 +522,12 @@ def test_command_exit_0_and_one_summary_line(hub_endpoint, cards):
 
 def test_command_discover_on_the_seed_exits_0_and_drafts_two(hub_endpoint, cards):
     make_profile(hub_username="dragonkue")
+    hub_endpoint.add(*seed_papers(), kind="papers")
     code, out, err = run_command("--discover")
     assert code == 0, err
-    # One listing per kind: the owner's models, datasets and Spaces (this fake has models only).
-    assert "synced 5, unchanged 0, failed 0 (discovered 2)" in out and ", 3 requests" in out
+    # The owner's listings (models, datasets, Spaces: this fake has models only), then one request per paper
+    # for the six papers the two drafted models cite.
+    assert "synced 11, unchanged 0, failed 0 (discovered 8)" in out and ", 9 requests" in out
 
 
 def test_command_exit_1_names_each_failed_card(hub_endpoint, cards):

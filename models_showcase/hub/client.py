@@ -243,6 +243,16 @@ class HubClient:
             raise SyncError(SyncErrorKind.INVALID_RESPONSE, "unreadable answer from the Hub (not an object)")
         return data
 
+    def paper_info(self, arxiv_id: str) -> dict[str, Any]:
+        """One paper, as `HfApi.paper_info` asks for it (no query parameters); 404 if the Hub has no page for it.
+
+        Unlike `paper_info`, the run's headers go with it, so the quota read from its answer is the run's.
+        """
+        data = self._json(self._get(f"{self.endpoint}/api/papers/{arxiv_id}", None))
+        if not isinstance(data, dict):
+            raise SyncError(SyncErrorKind.INVALID_RESPONSE, "unreadable answer from the Hub (not an object)")
+        return data
+
     # One request, as many tries as allowed
 
     def _json(self, response: httpx2.Response) -> Any:

@@ -30,6 +30,7 @@ from models_showcase.hub import writer
 from models_showcase.hub.client import HubClient, request_counter
 from models_showcase.hub.mapping import HubRepo, UnreadableModel, read_repo, repo_id_of
 from models_showcase.models import HUB_PREFIX, EvalResult, HubCard, Kind
+from models_showcase.papers.sync import sync_papers
 from portfolio.models import Profile
 from portfolio.syncing.budget import RequestBudget
 from portfolio.syncing.errors import DeadlineExceeded, SyncError, SyncErrorKind, clean_text
@@ -234,6 +235,9 @@ def sync_cards(
                     run.discover(kind, listings[kind, discover_author])
         except DeadlineExceeded:
             run.fail_unreached(cards, done, run.fail, timeout)
+
+        # Papers, after the cards whose tags say which papers they cite (models_showcase/papers/sync.py).
+        sync_papers(run, client, only=only, cards_selected=queryset is not None, discover=discover)
 
         if run.unchanged and not dry_run:
             writer.touch_unchanged(run.unchanged, run.now)

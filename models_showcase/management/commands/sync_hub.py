@@ -1,4 +1,5 @@
 from models_showcase.hub import sync_cards, sync_listed, unknown_repo_ids
+from models_showcase.papers.sync import unknown_papers
 from portfolio.syncing.command import EXIT_CODES, SyncCommand
 
 
@@ -15,10 +16,14 @@ class Command(SyncCommand):
         "Safe to run from cron: one card failing never stops the others, and two runs never overlap."
     )
     only_metavar = "REPO"
-    only_help = "Sync only this card: owner/name, datasets/owner/name or spaces/owner/name (repeatable)."
+    only_help = (
+        "Sync only this card (owner/name, datasets/owner/name or spaces/owner/name), or this paper as arxiv:ID "
+        "(repeatable)."
+    )
     unknown_message = "no card for {} (add it in the admin first)"
     discover_help = (
-        "Also create unpublished draft cards for the profile owner's Hub models, datasets and Spaces that have none."
+        "Also create unpublished draft cards for the profile owner's Hub models, datasets and Spaces that have none, "
+        "and draft papers for the arXiv papers the cards cite."
     )
 
     def run_sync(self, *, only, discover, dry_run, timeout, progress):
@@ -28,4 +33,5 @@ class Command(SyncCommand):
         return sync_listed(items, progress, timeout)
 
     def unknown_items(self, only):
-        return unknown_repo_ids(only)
+        papers = [item for item in only if item.lower().startswith("arxiv:")]
+        return unknown_repo_ids([item for item in only if item not in papers]) + unknown_papers(papers)
