@@ -13,6 +13,7 @@ from markdownx.models import MarkdownxField
 from portfolio.i18n import remember_site_language
 from portfolio.images import IMAGE_HELP, SanitizedImageField
 from portfolio.markdown import INTRO_MAX_LENGTH, render_markdown, validate_markdown_renders
+from portfolio.sections import HomeSection, Section, arranged, home_sections
 
 validate_hub_username = RegexValidator(
     r"^(?!.*(--|\.\.))[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$",
@@ -105,6 +106,35 @@ class Profile(models.Model):
         default="GitHub 기여",
         help_text=_("Heading above the contributions."),
     )
+    # Blank means the default heading in the site's language: a stored default would stay
+    # English on a Korean page (the two headings above predate the site speaking two languages).
+    datasets_heading = models.CharField(
+        _("datasets heading"),
+        max_length=100,
+        blank=True,
+        help_text=_("Heading above the dataset cards. Leave blank for “Datasets” in the language of the site."),
+    )
+    spaces_heading = models.CharField(
+        _("Spaces heading"),
+        max_length=100,
+        blank=True,
+        help_text=_("Heading above the Space cards. Leave blank for “Spaces” in the language of the site."),
+    )
+    publications_heading = models.CharField(
+        _("publications heading"),
+        max_length=100,
+        blank=True,
+        help_text=_("Heading above the papers. Leave blank for “Publications” in the language of the site."),
+    )
+    sections = models.JSONField(
+        _("sections of the home page"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Which sections the home page shows, and in what order: lower positions come first. "
+            "A section with nothing published in it is never shown."
+        ),
+    )
     language = models.CharField(
         _("language of the site"),
         max_length=10,
@@ -144,6 +174,20 @@ class Profile(models.Model):
     def for_display(cls) -> "Profile":
         """The saved profile with its links, or an unsaved blank one before the owner has set it up."""
         return cls.objects.prefetch_related("links").filter(pk=cls.SINGLETON_PK).first() or cls()
+
+    def headings(self) -> dict[str, str]:
+        """Each section's heading: the owner's words, or the default in the site's language."""
+        return {
+            Section.MODELS: self.models_heading,
+            Section.DATASETS: self.datasets_heading or _("Datasets"),
+            Section.SPACES: self.spaces_heading or _("Spaces"),
+            Section.PUBLICATIONS: self.publications_heading or _("Publications"),
+            Section.CONTRIBUTIONS: self.contributions_heading,
+        }
+
+    def home_sections(self, context: dict) -> list[HomeSection]:
+        """The sections the home page shows, in the owner's order: those shown and not empty in `context`."""
+        return home_sections(arranged(self.sections), self.headings(), context)
 
     @property
     def hub_url(self) -> str:

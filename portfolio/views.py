@@ -1,6 +1,7 @@
 import os
 import stat
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import astuple, dataclass
 from itertools import groupby
 from typing import NamedTuple
 
@@ -28,21 +29,52 @@ from portfolio.templatetags.seo import absolute_url
 class StoredCard(NamedTuple):
     html: str
     is_draft: bool
+    downloads: int | None  # the Hub's numbers, for the profile notice's totals
+    likes: int | None
 
 
 def card_html(*, drafts: bool = False) -> dict[str, list[StoredCard]]:
     """Each card's stored HTML by kind, in order: one query, however many cards. Drafts only if asked."""
     cards = HubCard.objects.all() if drafts else HubCard.objects.published()
-    fields = ("pk", "kind", "card_html", "is_published")
+    fields = ("pk", "kind", "card_html", "is_published", "downloads", "likes")
     rows = list(cards.values_list(*fields))
-    missing = [pk for pk, _, html, _ in rows if not html]
+    missing = [row[0] for row in rows if not row[2]]
     if missing:  # cards saved before fragments existed, or written around save()
         refresh_card_html(missing)
         rows = list(cards.values_list(*fields))
     by_kind: dict[str, list[StoredCard]] = {kind: [] for kind in Kind.values}
-    for _, kind, html, is_published in rows:
-        by_kind.setdefault(kind, []).append(StoredCard(html, not is_published))
+    for _, kind, html, is_published, downloads, likes in rows:
+        by_kind.setdefault(kind, []).append(StoredCard(html, not is_published, downloads, likes))
     return by_kind
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The profile notice's line of numbers: what is published, counted from what the page already read."""
+
+    models: int = 0
+    datasets: int = 0
+    spaces: int = 0
+    papers: int = 0
+    downloads: int = 0  # in the last 30 days, as the Hub counts them
+    likes: int = 0
+
+    def __bool__(self) -> bool:
+        return any(astuple(self))
+
+
+def totals(cards: dict[str, list[StoredCard]], *, papers: int) -> Totals:
+    """Published cards by kind, their downloads (Spaces have none) and likes; `papers` as counted by the caller."""
+    published = [(kind, card) for kind, kind_cards in cards.items() for card in kind_cards if not card.is_draft]
+    count = Counter(kind for kind, _ in published)
+    return Totals(
+        models=count[Kind.MODEL],
+        datasets=count[Kind.DATASET],
+        spaces=count[Kind.SPACE],
+        papers=papers,
+        downloads=sum(card.downloads or 0 for kind, card in published if kind != Kind.SPACE),
+        likes=sum(card.likes or 0 for _, card in published),
+    )
 
 
 @dataclass(frozen=True)
@@ -66,7 +98,7 @@ def star_trend(contribution) -> StarTrend | None:
 
 @cached_page
 def home(request):
-    """The portfolio page: profile notice, model grid, contributions by group.
+    """The portfolio page: profile notice with totals, then the sections in the owner's order.
 
     Staff see the drafts too, each marked as one. A fixed number of queries whatever the
     amount of content (pinned in tests): each contribution comes with what GitHub said of
@@ -80,17 +112,18 @@ def home(request):
     number_contributions(contributions)
     groups = [(group, list(items)) for group, items in groupby(contributions, key=lambda c: c.group)]
     cards = card_html(drafts=drafts)
-    return render(
-        request,
-        "portfolio/home.html",
-        {
-            "profile": Profile.for_display(),
-            "cards": cards[Kind.MODEL],
-            "dataset_cards": cards[Kind.DATASET],
-            "space_cards": cards[Kind.SPACE],
-            "contribution_groups": groups,
-        },
-    )
+    profile = Profile.for_display()
+    context = {
+        "profile": profile,
+        "totals": totals(cards, papers=0),  # TODO(papers): the published papers' count
+        "cards": cards[Kind.MODEL],
+        "dataset_cards": cards[Kind.DATASET],
+        "space_cards": cards[Kind.SPACE],
+        "contribution_groups": groups,
+    }
+    # In the owner's order, those shown and with something in them (portfolio/sections.py).
+    context["sections"] = profile.home_sections(context)
+    return render(request, "portfolio/home.html", context)
 
 
 def media(request, path: str):
