@@ -154,9 +154,7 @@ def test_totals_count_published_work_and_sum_the_hubs_numbers(client):
     make_hub_card(DatasetCard, "tester/d1", downloads=5_000, likes=1)
     make_hub_card(SpaceCard, "tester/s1", downloads=999_999, likes=1_500)  # Spaces have no downloads
     make_hub_card(SpaceCard, "tester/s2", likes=4)
-    assert totals_text(client) == (
-        "2 models · 1 dataset · 2 Spaces · 1.2M downloads in the last 30 days · 1.5k likes"
-    )
+    assert totals_text(client) == "2 models · 1 dataset · 2 Spaces · 1.2M downloads in the last 30 days · 1.5k likes"
 
 
 def test_totals_leave_out_what_there_is_none_of(client):
