@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from contributions.models import Contribution, ContributionGroup
-from models_showcase.models import Badge, EvalResult, ModelCard
+from models_showcase.models import Badge, DatasetCard, EvalResult, ModelCard, SpaceCard
 from models_showcase.rendering import refresh_card_html
 from portfolio.markdown import render_inline_markdown, render_markdown
 from portfolio.models import Profile, ProfileLink
@@ -369,6 +369,8 @@ PLAIN_TEXT_FIELDS = [
     (Profile, "notice_title", "[nt]", ("home",)),
     (Profile, "models_heading", "[mh]", ("home",)),
     (Profile, "contributions_heading", "[ch]", ("home",)),
+    (Profile, "datasets_heading", "[dh]", ("home",)),
+    (Profile, "spaces_heading", "[sh]", ("home",)),
     (ProfileLink, "label", "[ll]", ("home", "detail")),
     (Badge, "label", "[bl]", ("home", "detail")),
     (ModelCard, "title", "[ct]", ("home", "detail")),
@@ -392,6 +394,8 @@ def test_plain_text_fields_are_escaped_on_the_public_pages(client, payload):
     emoji = payload[: Badge._meta.get_field("emoji").max_length]
     badge = make_badge(values[Badge, "label"], emoji=emoji)
     card = make_card(title=values[ModelCard, "title"], badges=[badge])
+    DatasetCard.objects.create(repo_id="tester/a-dataset", is_published=True)  # under their headings
+    SpaceCard.objects.create(repo_id="tester/a-space", is_published=True)
     make_contribution(group=make_group(values[ContributionGroup, "title"]), title=values[Contribution, "title"])
 
     pages = {
