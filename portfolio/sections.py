@@ -78,7 +78,7 @@ def arranged(stored: object) -> list[Placement]:
     return placements
 
 
-def stored(placements: list[Placement]) -> list[dict]:
+def as_json(placements: list[Placement]) -> list[dict]:
     """The JSON the profile keeps."""
     return [{"key": placement.key, "shown": placement.shown} for placement in placements]
 
@@ -95,14 +95,19 @@ def home_sections(placements: list[Placement], headings: dict[str, str], context
 # ---- The admin's field: one row per section, a "shown" box and a position ----
 
 
+class PostedRows(list):
+    """The table's rows as the browser sent them: one per section, its box and its position (not yet a number)."""
+
+
 class SectionsWidget(forms.Widget):
     template_name = "portfolio/widgets/sections.html"
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         labels = dict(Section.choices)
-        rows = value if isinstance(value, list) and value and "position" in value[0] else None
-        if rows is None:  # the stored arrangement: numbered in its order
+        if isinstance(value, PostedRows):  # as posted, when the form comes back with an error
+            rows = value
+        else:  # the stored arrangement, numbered in its order
             rows = [{**placement._asdict(), "position": index} for index, placement in enumerate(arranged(value), 1)]
         id_ = attrs.get("id", name)
         context["widget"]["rows"] = [
@@ -117,10 +122,10 @@ class SectionsWidget(forms.Widget):
     def value_from_datadict(self, data, files, name):
         if self.value_omitted_from_data(data, files, name):
             return None
-        return [
+        return PostedRows(
             {"key": key, "shown": f"{name}-{key}-shown" in data, "position": data.get(f"{name}-{key}-position", "")}
             for key in Section.values
-        ]
+        )
 
     def value_omitted_from_data(self, data, files, name):
         # A form posted without the table (a script, an older page) keeps the stored arrangement.
@@ -151,7 +156,7 @@ class SectionsField(forms.Field):
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from None
             ordered.append((position, index, Placement(row["key"], bool(row["shown"]))))
         # Two sections given one number keep the order the table showed them in.
-        return stored([placement for _, _, placement in sorted(ordered)])
+        return as_json([placement for _, _, placement in sorted(ordered)])
 
     def has_changed(self, initial, data):
         try:

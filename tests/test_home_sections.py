@@ -269,3 +269,13 @@ def test_a_form_without_the_table_keeps_the_arrangement(staff_client, every_sect
     assert response.status_code == 302, form_errors(response)
     every_section.refresh_from_db()
     assert every_section.sections == [{"key": "contributions", "shown": False}]
+
+
+def test_the_profile_page_opens_with_a_broken_stored_arrangement(staff_client, every_section):
+    broken = [7, {"key": "spaces", "shown": False, "position": 1}, {"key": "videos", "position": 2}]
+    Profile.objects.update(sections=broken)
+    page = staff_client.get(reverse("admin:portfolio_profile_change", args=[every_section.pk])).content.decode()
+    assert re.findall(r'name="sections-([a-z]+)-position"', page) == [
+        "spaces", "models", "datasets", "publications", "contributions"
+    ]  # fmt: skip
+    assert 'name="sections-spaces-shown" id="id_sections-spaces-shown">' in page
