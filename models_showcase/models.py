@@ -15,7 +15,7 @@ from models_showcase.stats import TREND_DAYS, trend
 from portfolio.images import IMAGE_HELP, SanitizedImageField
 from portfolio.markdown import WRITEUP_MAX_LENGTH, render_inline_markdown, render_markdown, validate_markdown_renders
 from portfolio.publishing import PublishableQuerySet
-from portfolio.syncing.errors import SyncErrorKind
+from portfolio.syncing.state import SyncState
 
 
 def validate_hub_model_id(value: str) -> None:
@@ -126,7 +126,7 @@ class KindManager(models.Manager.from_queryset(HubCardQuerySet)):
 SUMMARY_LENGTH = 300
 
 
-class HubCard(models.Model):
+class HubCard(SyncState):  # the last sync's outcome: portfolio/syncing/state.py
     """One card for one of the owner's Hub repositories: a model, a dataset or a Space.
 
     The three kinds share everything the owner curates (order, badges, summary, write-up,
@@ -230,17 +230,6 @@ class HubCard(models.Model):
     runtime_stage = models.CharField(_("runtime stage"), max_length=40, blank=True, editable=False)
     hardware = models.CharField(_("hardware"), max_length=60, blank=True, editable=False)
     models_used = models.JSONField(_("models used"), default=list, blank=True, editable=False)
-
-    # ---- The last sync of this card ----
-    synced_at = models.DateTimeField(_("last synced"), null=True, editable=False)
-    sync_error = models.CharField(_("sync error"), max_length=300, blank=True, editable=False)
-    sync_error_kind = models.CharField(
-        _("sync status"), max_length=20, choices=SyncErrorKind.choices, blank=True, editable=False
-    )
-    sync_failed_at = models.DateTimeField(_("sync failed at"), null=True, editable=False)
-    # What the last sync could not read (a malformed evaluation result, a missing number):
-    # the card still synced; these say what was skipped or kept from before.
-    sync_warnings = models.JSONField(_("sync warnings"), default=list, blank=True, editable=False)
 
     # ---- The owner's pick among the Hub's evaluation results, shown on the home page ----
     headline_metric = models.ForeignKey(

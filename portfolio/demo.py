@@ -7,7 +7,8 @@ changes nothing, and anything the owner has edited or sync_github has written is
 A card in the file has the fields of HubCard: its `summary` is what the card says on
 the home page (the seed page's one-liners); a `description` would be the write-up on the
 card's own page, which the seed page never had. `model_cards`, `dataset_cards` and
-`space_cards` are the three kinds.
+`space_cards` are the three kinds. A paper carries the title, authors and date arXiv gives
+it, and the demo's cards that cite it; sync_hub fills in the rest.
 
 A contribution's `pull_request` and the `github_repositories` are what sync_github stores
 for them, so the page shows the pull request's state and numbers before any sync. They are
@@ -23,6 +24,7 @@ from django.db import transaction
 
 from contributions.models import Contribution, ContributionGroup, GitHubRepository, PullRequest
 from models_showcase.models import Badge, DatasetCard, HubCard, ModelCard, SpaceCard
+from models_showcase.papers.models import Paper
 from portfolio.models import Profile, ProfileLink
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "seed.json"
@@ -85,6 +87,16 @@ def load_demo(*, path: Path = DEMO_FILE) -> LoadReport:
             card = proxy(**item)
             _create(card, report, f"card {card.hub_path}")
             card.badges.set([badges[label] for label in badge_labels])
+
+        for item in data.get("papers", []):
+            item = dict(item)
+            citing = item.pop("cited_by", [])
+            if Paper.objects.filter(arxiv_id=item["arxiv_id"]).exists():
+                report.kept.append(f"paper arXiv:{item['arxiv_id']}")
+                continue
+            paper = Paper(**item)
+            _create(paper, report, f"paper arXiv:{paper.arxiv_id}")
+            paper.cited_by.set(HubCard.objects.filter(kind="model", repo_id__in=citing))
 
         groups = {}
         for item in data["contribution_groups"]:

@@ -18,6 +18,7 @@ from django.views.static import was_modified_since
 
 from contributions.models import Contribution, number_contributions
 from models_showcase.models import HubCard, Kind
+from models_showcase.papers.views import publications
 from models_showcase.rendering import refresh_card_html
 from portfolio import media_types
 from portfolio.models import Profile
@@ -113,9 +114,11 @@ def home(request):
     groups = [(group, list(items)) for group, items in groupby(contributions, key=lambda c: c.group)]
     cards = card_html(drafts=drafts)
     profile = Profile.for_display()
+    years = publications(drafts=drafts, profile=profile)  # two queries: the papers, and the cards citing them
     context = {
         "profile": profile,
-        "totals": totals(cards, papers=0),  # TODO(papers): the published papers' count
+        "totals": totals(cards, papers=sum(paper.is_published for year in years for paper in year.papers)),
+        "publication_years": years,
         "cards": cards[Kind.MODEL],
         "dataset_cards": cards[Kind.DATASET],
         "space_cards": cards[Kind.SPACE],

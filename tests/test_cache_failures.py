@@ -33,7 +33,7 @@ from models_showcase.hub import sync_cards
 from models_showcase.models import ModelCard
 from portfolio import cache_backends, page_cache
 from portfolio.demo import load_demo
-from tests.fakehub import FakeHub, hub_model, seed_datasets, seed_spaces
+from tests.fakehub import FakeHub, hub_model, seed_datasets, seed_papers, seed_spaces
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,7 @@ def test_without_a_cache_every_page_login_save_and_sync_works(
     assert BGE_CARD not in page(client)  # the very next page is fresh
 
     models = [hub_model(card.repo_id, downloads=987654) for card in ModelCard.objects.all()]
-    with FakeHub(models, datasets=seed_datasets(), spaces=seed_spaces()) as hub:
+    with FakeHub(models, datasets=seed_datasets(), spaces=seed_spaces(), papers=seed_papers()) as hub:
         report = sync_cards(api=HfApi(endpoint=hub.url, token=False))
     assert report.exit_code == 0
     assert "987.7k" in page(client)

@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from contributions.models import Contribution, ContributionGroup, GitHubRepository, PullRequest
 from models_showcase.models import Badge, HubCard, ModelCard
+from models_showcase.papers.models import Paper
 from portfolio.demo import load_demo
 from portfolio.models import Profile
 
@@ -29,7 +30,7 @@ def snapshot():
 
 def test_loads_exactly_the_seed_content():
     report = load_demo()
-    assert len(report.created) == 15 and report.kept == []
+    assert len(report.created) == 21 and report.kept == []
     profile = Profile.objects.get()
     assert (profile.hub_username, profile.notice_title) == ("dragonkue", "🤗 HuggingFace Profile")
     assert (profile.models_heading, profile.contributions_heading) == ("🏆 SOTA 모델들", "GitHub 기여")
@@ -53,6 +54,13 @@ def test_loads_exactly_the_seed_content():
         ("space", "dragonkue/BGE-m3-ko-demo"),
     ]
     assert HubCard.objects.get(kind="space").models_used == ["dragonkue/BGE-m3-ko", "dragonkue/bge-reranker-v2-m3-ko"]
+    # The papers the page's models cite through their arxiv: tags (tests/fixtures/hub/), each with its citing cards.
+    papers = {paper.arxiv_id: paper for paper in Paper.objects.published().prefetch_related("cited_by")}
+    assert sorted(papers) == ["1908.10084", "2101.06983", "2212.03533", "2402.03216", "2402.16829", "2412.04506"]
+    assert papers["2402.03216"].title.startswith("BGE M3-Embedding") and papers["2402.03216"].upvotes is None
+    assert {card.repo_id for card in papers["1908.10084"].cited_by.all()} == {
+        "dragonkue/BGE-m3-ko", "dragonkue/snowflake-arctic-embed-l-v2.0-ko"
+    }  # fmt: skip
     contributions = Contribution.objects.published()
     assert [(c.group.title, c.number, c.writeup_html.count("<li>")) for c in contributions] == [
         ("sentence-transformers 라이브러리 개선", 2946, 4),
@@ -64,7 +72,7 @@ def test_second_run_changes_nothing():
     load_demo()
     before = snapshot()
     report = load_demo()
-    assert report.created == [] and len(report.kept) == 15
+    assert report.created == [] and len(report.kept) == 21
     assert snapshot() == before
 
 
@@ -92,7 +100,7 @@ def test_never_overwrites_or_deletes_what_the_owner_edited():
 
 def test_command_reports_and_if_empty_skips_a_site_with_content(capsys):
     call_command("load_demo")
-    assert "created 15, kept 0" in capsys.readouterr().out
+    assert "created 21, kept 0" in capsys.readouterr().out
     ModelCard.objects.all().delete()
     call_command("load_demo", "--if-empty")
     assert "already has content" in capsys.readouterr().out

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from models_showcase.models import DatasetCard, SpaceCard
+from models_showcase.papers.models import Paper
 from portfolio.demo import load_demo
 from tests.builders import make_badge, make_card, make_contribution, make_group, make_profile
 
@@ -105,7 +106,10 @@ def test_page_is_utf8_korean_with_no_inline_styles(client, settings):
     # Script only as files of our own (a progressive enhancement), never inline.
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S)
     assert scripts == [""] * page.count("<script")
-    assert re.findall(r"<script([^>]*)>", page) == [' src="/static/js/relative-time.js" defer']
+    assert re.findall(r"<script([^>]*)>", page) == [
+        ' src="/static/js/relative-time.js" defer',
+        ' src="/static/js/copy-button.js" defer',  # the Publications section's copy buttons
+    ]
     assert "//cdn" not in page and "fonts.googleapis" not in page
 
 
@@ -217,9 +221,18 @@ def test_owner_text_is_escaped_not_executed(client):
     assert "&lt;i&gt;pill&lt;/i&gt;" in page
 
 
-# profile, its links, the cards' stored HTML, and contributions with their groups, pull requests,
-# repositories and the repositories' star trends (subqueries of that one query)
-HOME_QUERIES = 4
+# profile, its links, the cards' stored HTML (every kind), the papers and the cards citing them, and
+# contributions with their groups, pull requests, repositories and the repositories' star trends
+# (subqueries of that one query). Without any paper, the citing cards are not asked for: one less.
+HOME_QUERIES = 6
+
+
+def add_papers(count: int) -> None:
+    """Published papers, each cited by a card: the Publications section and its 'cited by' links."""
+    for number in range(count):
+        paper = Paper.objects.create(arxiv_id=f"2401.{number + 1:05d}", is_published=True)
+        Paper.objects.filter(pk=paper.pk).update(title=f"Paper {number}", authors=[{"name": "Ji-woo Kim"}])
+        paper.cited_by.add(make_card())
 
 
 @pytest.mark.parametrize("cards", [0, 3, 300])
@@ -233,8 +246,19 @@ def test_query_count_does_not_grow_with_content(client, django_assert_num_querie
         DatasetCard.objects.create(repo_id=f"tester/data-{number}", is_published=True)
         SpaceCard.objects.create(repo_id=f"tester/space-{number}", is_published=True)
         make_contribution()
+    add_papers(1 + cards // 10)
     with django_assert_num_queries(HOME_QUERIES):
-        get_home(client)
+        page = get_home(client)
+    assert page.count('class="paper"') == 1 + cards // 10
+
+
+def test_without_papers_the_citing_cards_are_not_asked_for(client, django_assert_num_queries):
+    make_profile()
+    make_card()
+    make_contribution()
+    with django_assert_num_queries(HOME_QUERIES - 1):
+        page = get_home(client)
+    assert 'id="publications-heading"' not in page
 
 
 @pytest.mark.parametrize("synced", [0, 3, 30])
@@ -250,7 +274,7 @@ def test_query_count_does_not_grow_with_github_data(client, django_assert_num_qu
     for index in range(synced):
         make_pull_request(make_contribution(), repository=repositories[index % len(repositories)])
     make_contribution()  # and one never synced
-    with django_assert_num_queries(HOME_QUERIES):
+    with django_assert_num_queries(HOME_QUERIES - 1):  # no papers
         page = get_home(client)
     assert page.count('class="pill pill--merged"') == synced
     assert page.count('class="repository-line__trend') == synced

@@ -6,11 +6,12 @@ import pytest
 from django.urls import reverse
 
 from models_showcase.models import DatasetCard, ModelCard, SpaceCard
+from models_showcase.papers.models import Paper
 from portfolio.models import Profile
 from portfolio.sections import Placement, Section, arranged
 from tests.builders import make_card, make_contribution, make_profile
 from tests.test_admin import form_errors, profile_form
-from tests.test_home import HOME_QUERIES, get_home, visible_text
+from tests.test_home import HOME_QUERIES, add_papers, get_home, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +195,7 @@ def test_query_count_stays_pinned_with_every_kind_and_an_arrangement(client, dja
         make_hub_card(DatasetCard, f"tester/data-{number}", downloads=number, likes=1)
         make_hub_card(SpaceCard, f"tester/space-{number}", likes=1)
     make_contribution()
+    add_papers(2)
     with django_assert_num_queries(HOME_QUERIES):
         get_home(client)
 
@@ -279,3 +281,10 @@ def test_the_profile_page_opens_with_a_broken_stored_arrangement(staff_client, e
         "spaces", "models", "datasets", "publications", "contributions"
     ]  # fmt: skip
     assert 'name="sections-spaces-shown" id="id_sections-spaces-shown">' in page
+
+
+def test_totals_count_the_published_papers(client):
+    make_profile()
+    add_papers(2)  # each cited by a card of its own
+    Paper.objects.create(arxiv_id="2402.00001", is_published=False)  # a draft counts for nothing
+    assert totals_text(client) == "2 models · 2 papers"

@@ -28,7 +28,7 @@ from portfolio.demo import load_demo
 from portfolio.i18n import site_language
 from portfolio.models import Profile
 from portfolio.page_cache import content_changed
-from tests.fakehub import FakeHub, seed_datasets, seed_models, seed_spaces
+from tests.fakehub import FakeHub, seed_datasets, seed_models, seed_papers, seed_spaces
 
 ROOT = Path(__file__).resolve().parents[1]
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -57,7 +57,7 @@ def synced_site(db, settings):
     """The demo content, synced from the fake Hub; one card shows a headline result; no drafts."""
     settings.LANGUAGE_CODE = "ko"
     load_demo()
-    with FakeHub(seed_models(), datasets=seed_datasets(), spaces=seed_spaces()) as hub:
+    with FakeHub(seed_models(), datasets=seed_datasets(), spaces=seed_spaces(), papers=seed_papers()) as hub:
         report = sync_cards(api=HfApi(endpoint=hub.url, token=False))
     assert report.exit_code == 0, report.as_dict()
     card = ModelCard.objects.filter(eval_results__isnull=False).distinct().first()

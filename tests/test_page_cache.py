@@ -20,7 +20,7 @@ from models_showcase.hub import sync_cards
 from models_showcase.models import Badge, ModelCard
 from portfolio.demo import load_demo
 from portfolio.models import Profile
-from tests.fakehub import FakeHub, hub_model, seed_datasets, seed_spaces
+from tests.fakehub import FakeHub, hub_model, seed_datasets, seed_papers, seed_spaces
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +151,7 @@ def test_an_admin_save_shows_on_the_next_request(staff_client, seeded):
 def test_a_sync_that_changed_something_shows_on_the_next_request(client, seeded):
     before = page(client)
     models = [hub_model(card.repo_id, downloads=987654) for card in ModelCard.objects.all()]
-    with FakeHub(models, datasets=seed_datasets(), spaces=seed_spaces()) as hub:
+    with FakeHub(models, datasets=seed_datasets(), spaces=seed_spaces(), papers=seed_papers()) as hub:
         report = sync_cards(api=HfApi(endpoint=hub.url, token=False))
     assert report.exit_code == 0
     assert "987.7k" not in before and "987.7k" in page(client)

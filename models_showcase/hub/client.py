@@ -198,20 +198,25 @@ def _observe_quota(quota: Quota, response: httpx2.Response) -> None:
 # The client
 
 
+def request_headers(api: HfApi) -> tuple[dict[str, str], bool]:
+    """The headers huggingface_hub would send for `api` (token, user agent), and whether they carry a token."""
+    headers = build_hf_headers(
+        token=api.token,
+        library_name=api.library_name,
+        library_version=api.library_version,
+        user_agent=api.user_agent,
+        headers=api.headers,
+    )
+    return headers, "authorization" in {name.lower() for name in headers}
+
+
 class HubClient:
     """Raw JSON from the Hub, with a deadline, bounded retries and the quota in mind."""
 
     def __init__(self, api: HfApi, *, budget: RequestBudget):
         _ensure_client()
         self.endpoint = api.endpoint.rstrip("/")
-        self.headers = build_hf_headers(
-            token=api.token,
-            library_name=api.library_name,
-            library_version=api.library_version,
-            user_agent=api.user_agent,
-            headers=api.headers,
-        )
-        self.with_token = "authorization" in {name.lower() for name in self.headers}
+        self.headers, self.with_token = request_headers(api)
         self.budget = budget
         self.quota = Quota(budget, service="the Hub", reserve=QUOTA_RESERVE)
 

@@ -21,10 +21,10 @@ from datetime import datetime
 import httpx2
 from django.db import DatabaseError
 from huggingface_hub import HfApi
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+from huggingface_hub.utils import get_session, hf_raise_for_status
 
 from models_showcase.hub import writer
-from models_showcase.hub.client import ENDPOINTS, classify
+from models_showcase.hub.client import ENDPOINTS, classify, request_headers
 from models_showcase.hub.mapping import HubRepo, UnreadableModel, read_repo
 from models_showcase.hub.run import default_api
 from models_showcase.models import HUB_PREFIX, SUMMARY_LENGTH, HubCard
@@ -67,14 +67,7 @@ def fetch_for_new_card(
     """The model (dataset, Space) as the Hub describes it (one request), and its README's summary (a second)."""
     api = api or default_api()
     endpoint = api.endpoint.rstrip("/")
-    headers = build_hf_headers(
-        token=api.token,
-        library_name=api.library_name,
-        library_version=api.library_version,
-        user_agent=api.user_agent,
-        headers=api.headers,
-    )
-    with_token = "authorization" in {name.lower() for name in headers}
+    headers, with_token = request_headers(api)
     result = FetchResult(repo_id=repo_id, endpoint=endpoint, timeout=timeout, with_token=with_token)
     response = None
     try:

@@ -110,16 +110,20 @@ def read_repo(raw: Any, kind: str = "model", *, read_evals: bool = True) -> HubR
     return repo
 
 
-class _Reader:
-    """Reads one repo's properties into `model.fields`, noting what it could not read."""
+class FieldReader:
+    """Reads one answer's properties into `item.fields`, noting in `item.warnings` what it could not read."""
 
-    def __init__(self, raw: dict[str, Any], model: HubRepo):
+    def __init__(self, raw: dict[str, Any], item: Any):
         self.raw = raw
-        self.model = model
-        self.fields = model.fields
+        self.item = item
+        self.fields = item.fields
 
     def warn(self, message: str) -> None:
-        self.model.warnings.append(message)
+        self.item.warnings.append(message)
+
+
+class _Reader(FieldReader):
+    """Reads one repo's properties (a HubRepo's fields)."""
 
     def required(self, key: str, label: str) -> Any:
         """A property every answer to our expand has: absent or null means unknown, not zero."""
@@ -222,7 +226,7 @@ class _Reader:
     def card_data(self, *, datasets: bool = True) -> None:
         card = self.raw.get("cardData")
         if card is None:
-            if self.model.kind == "model":  # a dataset or Space without a README has no card metadata at all
+            if self.item.kind == "model":  # a dataset or Space without a README has no card metadata at all
                 self.warn("card metadata: missing from the Hub's answer; kept licence, languages and datasets")
             else:
                 self.fields["license"], self.fields["languages"] = "", []

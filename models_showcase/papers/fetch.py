@@ -13,9 +13,9 @@ from datetime import datetime
 
 from django.db import DatabaseError
 from huggingface_hub import HfApi
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+from huggingface_hub.utils import get_session, hf_raise_for_status
 
-from models_showcase.hub.client import classify
+from models_showcase.hub.client import classify, request_headers
 from models_showcase.hub.run import default_api
 from models_showcase.papers.mapping import HubPaper, UnreadablePaper, read_paper
 from models_showcase.papers.models import Paper
@@ -45,14 +45,7 @@ def fetch_paper(arxiv_id: str, *, timeout: float, api: HfApi | None = None) -> P
     """The paper `arxiv_id` as the Hub's paper page describes it: one request."""
     api = api or default_api()
     endpoint = api.endpoint.rstrip("/")
-    headers = build_hf_headers(
-        token=api.token,
-        library_name=api.library_name,
-        library_version=api.library_version,
-        user_agent=api.user_agent,
-        headers=api.headers,
-    )
-    with_token = "authorization" in {name.lower() for name in headers}
+    headers, with_token = request_headers(api)
     result = PaperFetch(arxiv_id=arxiv_id, endpoint=endpoint, timeout=timeout)
     try:
         response = get_session().get(f"{endpoint}/api/papers/{arxiv_id}", headers=headers, timeout=timeout)

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from models_showcase.hub.eval_rows import show
+from models_showcase.hub.mapping import FieldReader
 from models_showcase.papers.models import normalize_arxiv_id
 from portfolio.syncing.errors import clean_text
 
@@ -66,14 +67,8 @@ def one_line(value: str, limit: int) -> str:
     return clean_text(" ".join(value.split()), limit)
 
 
-class _Reader:
-    def __init__(self, raw: dict[str, Any], paper: HubPaper):
-        self.raw = raw
-        self.paper = paper
-        self.fields = paper.fields
-
-    def warn(self, message: str) -> None:
-        self.paper.warnings.append(message)
+class _Reader(FieldReader):
+    """Reads one paper's properties (a HubPaper's fields)."""
 
     def text(self, key: str, name: str, label: str, limit: int) -> None:
         value = self.raw.get(key)

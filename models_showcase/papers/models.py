@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.publishing import PublishableQuerySet
-from portfolio.syncing.errors import SyncErrorKind
+from portfolio.syncing.state import SyncState
 
 # The card model that cites papers, named once here (and once in the migration) so it can be retargeted.
 CARD_MODEL = "models_showcase.HubCard"
@@ -66,7 +66,7 @@ class PaperQuerySet(PublishableQuerySet):
         return self.prefetch_related(models.Prefetch("cited_by", queryset=cards))
 
 
-class Paper(models.Model):
+class Paper(SyncState):  # the last sync's outcome: portfolio/syncing/state.py
     arxiv_id = models.CharField(
         _("arXiv id"),
         max_length=ARXIV_ID_MAX_LENGTH,
@@ -114,15 +114,6 @@ class Paper(models.Model):
     abstract = models.TextField(_("abstract"), blank=True, editable=False)
     upvotes = models.PositiveIntegerField(_("upvotes"), null=True, editable=False)
     github_url = models.URLField(_("GitHub repository"), max_length=500, blank=True, editable=False)
-
-    # ---- The last sync of this paper ----
-    synced_at = models.DateTimeField(_("last synced"), null=True, editable=False)
-    sync_error = models.CharField(_("sync error"), max_length=300, blank=True, editable=False)
-    sync_error_kind = models.CharField(
-        _("sync status"), max_length=20, choices=SyncErrorKind.choices, blank=True, editable=False
-    )
-    sync_failed_at = models.DateTimeField(_("sync failed at"), null=True, editable=False)
-    sync_warnings = models.JSONField(_("sync warnings"), default=list, blank=True, editable=False)
 
     objects = PaperQuerySet.as_manager()
 

@@ -15,7 +15,7 @@ PHONE = {"width": 390, "height": 844}
 NARROW = {"width": 360, "height": 740}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE, "narrow": NARROW}
 STAGES = {"RUNNING": "running", "SLEEPING": "sleeping", "BUILDING": "building", "RUNTIME_ERROR": "error"}
-TOTALS = "3 models · 1 dataset · 4 Spaces · 1.2M downloads in the last 30 days · 2.3k likes"
+TOTALS = "3 models · 1 dataset · 4 Spaces · 6 papers · 1.2M downloads in the last 30 days · 2.3k likes"
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_totals_and_sections_fit_and_read_well(open_page, site, viewport, scheme
     assert totals.get_attribute("aria-label") == "Totals"
 
     headings = page.locator("h2.section__title").all_inner_texts()
-    assert headings == ["🏆 SOTA 모델들", "Datasets", "Spaces", "GitHub 기여"]
+    assert headings == ["🏆 SOTA 모델들", "Datasets", "Spaces", "Publications", "GitHub 기여"]
     dataset = page.locator("#datasets-heading + .model-grid .model-card")
     assert dataset.count() == 1 and dataset.locator(".model-card__facts").is_visible()
     spaces = page.locator("#spaces-heading + .model-grid .model-card")
@@ -103,7 +103,7 @@ def test_sections_follow_the_owners_order_in_the_browser(open_page, site):
                         {"key": "models", "shown": False}]  # fmt: skip
     profile.save()
     page = open_home(open_page, "phone")
-    assert page.locator("h2.section__title").all_inner_texts() == ["Spaces", "GitHub 기여", "Datasets"]
+    assert page.locator("h2.section__title").all_inner_texts() == ["Spaces", "GitHub 기여", "Datasets", "Publications"]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
@@ -126,4 +126,4 @@ def test_the_owner_arranges_the_sections_in_the_admin(signed_in, site, live_serv
     assert not page.get_by_label("Models", exact=True).is_checked()
     home = page.context.new_page()
     home.goto(live_server.url + "/")
-    assert home.locator("h2.section__title").all_inner_texts() == ["GitHub 기여", "Datasets", "Spaces"]
+    assert home.locator("h2.section__title").all_inner_texts() == ["GitHub 기여", "Datasets", "Spaces", "Publications"]

@@ -359,17 +359,17 @@ class FakeHub(FakeServer):
         check_params(request.query, frozenset())  # paper_info sends no parameter
         with self._lock:
             paper = copy.deepcopy(self._stored[PAPERS].get(paper_id.lower()))
-            repos = {path: [copy.deepcopy(repo) for repo in self._stored[path].values()] for path in KINDS}
+            tag = f"arxiv:{paper['id']}".lower() if paper is not None else ""
+            # Only the citing repos are copied: a large store would otherwise make every paper request slow.
+            repos = {
+                path: [copy.deepcopy(repo) for repo in self._stored[path].values() if tag and tag in str_tags(repo)]
+                for path in KINDS
+            }
         if paper is None:
             return paper_not_found()
-        tag = f"arxiv:{paper['id']}".lower()
         linked = {}
         for path, kind in KINDS.items():
-            citing = [
-                repo
-                for repo in repos[path]
-                if visible(repo, authenticated) and not repo.get("disabled") and tag in str_tags(repo)
-            ]
+            citing = [repo for repo in repos[path] if visible(repo, authenticated) and not repo.get("disabled")]
             citing.sort(key=lambda repo: (-_number(repo.get("likes")), str(repo["_id"])))
             linked[path] = [kind.pick(repo, kind.listing.view) for repo in citing]
         return json_response(200, paper_answer(paper, linked))
