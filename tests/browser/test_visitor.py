@@ -118,7 +118,10 @@ def test_every_link_is_reachable_with_tab_and_shows_focus(open_page, seed):
     page = open_page("/")
     # What a visitor can see: a link inside a folded <details> (an abstract, a BibTeX entry) is not
     # reachable until the details are opened, as the browser intends.
-    focusable = "[...document.querySelectorAll('a[href], button, input, select, textarea, summary')].filter(e => e.checkVisibility())"
+    focusable = (
+        "[...document.querySelectorAll('a[href], button, input, select, textarea, summary')]"
+        ".filter(e => e.checkVisibility())"
+    )
     expected = page.evaluate(f"{focusable}.length")
     reached, unfocused_looking = set(), []
     for _ in range(expected + 5):
