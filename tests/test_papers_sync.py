@@ -480,3 +480,37 @@ def test_a_sync_that_changed_a_paper_refreshes_the_cached_bib_file(client, hub, 
     sync(api)
 
     assert b"title = {Sentence-BERT: Sentence Embeddings using Siamese BERT-Networks}" in client.get(url).content
+
+
+def test_sync_selected_papers_from_the_admin_runs_only_those(
+    staff_client, hub, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The papers' list has the Hub sync's action too: a run of sync_hub naming the papers as arxiv:<id>."""
+    from functools import partial
+
+    from django.urls import reverse
+
+    from models_showcase.hub import sync_listed
+    from portfolio.models import SyncRun
+    from portfolio.syncing import runs
+
+    settings.SYNC_LOCK_DIR = tmp_path
+    started = []
+    monkeypatch.setattr("portfolio.syncing.runs.start", started.append)  # its process is this test, below
+    chosen, other = Paper.objects.create(arxiv_id=SBERT), Paper.objects.create(arxiv_id=E5)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            reverse("admin:models_showcase_paper_changelist"),
+            {"action": "sync_selected", "_selected_action": [chosen.pk]},
+        )
+    [run] = started
+    assert run.items == [f"arxiv:{SBERT}"]
+    hub.reset_requests()
+    done = runs.execute("sync_hub", run.pk, partial(sync_listed, api=HfApi(endpoint=hub.url, token=False)))
+    assert done.status == SyncRun.Status.DONE, done.errors
+    assert paper_requests(hub) == [f"/api/papers/{SBERT}"]
+    chosen.refresh_from_db()
+    other.refresh_from_db()
+    assert chosen.synced_at is not None and other.synced_at is None
+    page = staff_client.get(reverse("admin:models_showcase_paper_changelist")).content.decode()
+    assert "sync-status" in page  # the run's status line above the list

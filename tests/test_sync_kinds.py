@@ -4,6 +4,8 @@ The fake Hub serves `/api/datasets` and `/api/spaces` as strictly as `/api/model
 expand value the listing does not accept is a 400), with real-shaped and messy answers.
 """
 
+from datetime import date, timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +14,7 @@ from huggingface_hub import HfApi
 
 from models_showcase.hub import sync_cards
 from models_showcase.hub.client import DATASET_EXPAND, SPACE_EXPAND
-from models_showcase.models import DatasetCard, HubCard, ModelCard, SpaceCard
+from models_showcase.models import DatasetCard, HubCard, HubSnapshot, ModelCard, SpaceCard
 from tests.builders import make_profile
 from tests.fakehub import (
     FakeHub,
@@ -229,3 +231,16 @@ def test_dataset_and_space_pages(client, hub, api):
     assert client.get(f"/models/{TRIPLETS}/").status_code == 404
     assert client.get(f"/spaces/{TRIPLETS}/").status_code == 404
     assert client.get(f"/datasets/{TRIPLETS.upper()}/").status_code == 301
+
+
+@pytest.mark.parametrize("proxy", [DatasetCard, SpaceCard])
+@pytest.mark.parametrize("days", [0, 30])
+def test_a_dataset_or_space_page_costs_what_a_model_page_does(client, django_assert_num_queries, proxy, days):
+    """The card, its badges, evaluation rows (none), snapshots, the profile, its links: as tests/test_model_pages.py."""
+    make_profile()
+    card = make(proxy, "dragonkue/thing")
+    HubSnapshot.objects.bulk_create(
+        HubSnapshot(card=card, date=date.today() - timedelta(days=day), downloads=day, likes=day) for day in range(days)
+    )
+    with django_assert_num_queries(6):
+        assert client.get(card.get_absolute_url()).status_code == 200

@@ -11,7 +11,8 @@ from models_showcase.papers.fetch import store_fetched
 from models_showcase.papers.forms import PaperForm, paper_fetch_messages
 from models_showcase.papers.models import Paper
 from portfolio.admin_site import AdminPillsMedia
-from portfolio.syncing.admin import SyncStatusFilter, sync_state_icon
+from portfolio.models import SyncRun
+from portfolio.syncing.admin import SyncActionAdmin, SyncStatusFilter, sync_state_icon
 
 HUB_READONLY = [
     "title", "author_names", "published_on", "abstract", "upvotes", "github_url", "cited_by_list", "synced_at",
@@ -20,7 +21,7 @@ HUB_READONLY = [
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(SyncActionAdmin, admin.ModelAdmin):
     form = PaperForm
     # The admin builds its form fields itself, past the form's own callback: the same https default here.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -30,12 +31,23 @@ class PaperAdmin(admin.ModelAdmin):
     list_filter = ["is_published", SyncStatusFilter]
     search_fields = ["arxiv_id", "title", "venue", "note"]
     readonly_fields = ["created_at", "updated_at", *HUB_READONLY]
+    actions = ["sync_selected"]
+    # The Hub sync's own run (one lock with the cards): papers are named in it as `arxiv:<id>`.
+    sync_kind = SyncRun.Kind.HUB
+    change_list_template = "admin/models_showcase/paper/change_list.html"
     fieldsets = [
         (None, {"fields": ["arxiv_id", "venue", "note", "code_url"]}),
         (_("Publishing"), {"fields": ["is_published", "created_at", "updated_at"]}),
         (_("From the Hub (filled by sync_hub; not editable)"), {"fields": HUB_READONLY}),
     ]
     Media = AdminPillsMedia
+
+    def sync_item_names(self, queryset):
+        return [f"arxiv:{arxiv_id}" for arxiv_id in queryset.order_by("arxiv_id").values_list("arxiv_id", flat=True)]
+
+    @admin.action(description=_("Sync selected from the Hub"), permissions=["change"])
+    def sync_selected(self, request, queryset):
+        super().sync_selected(request, queryset)
 
     def get_fieldsets(self, request, obj=None):
         # A paper being added has nothing from the Hub yet.
