@@ -2,11 +2,12 @@
 
 Built on huggingface_hub's own request parts: its shared HTTP session, `build_hf_headers`
 (token, user agent), `hf_raise_for_status` (the Hub's error codes) and the `Link` pagination
-that `HfApi.list_models` follows. We do not call `HfApi.list_models` / `HfApi.model_info`
-themselves, because they turn every answer into `ModelInfo(**item)` at once, and that
-parser raises on metadata the Hub accepts (a model-index `source` without `url`, an
-`evalResults` entry without `dataset.id`, ...): one such model stops a whole listing
-part-way. Here each answer stays raw JSON, and `mapping.py` reads it item by item.
+that `HfApi.list_models` follows. We do not call `HfApi.list_models` / `HfApi.model_info` (nor
+their dataset, Space and paper siblings) themselves, because they turn every answer into
+`ModelInfo(**item)` (`SpaceInfo`, ...) at once, and those parsers raise on metadata the Hub
+accepts (a model-index `source` without `url`, an `evalResults` entry without `dataset.id`, a
+Space runtime without `stage`, ...): one such repo stops a whole listing part-way. Here each
+answer stays raw JSON, and `mapping.py` reads it item by item.
 
 What this module adds to the library:
 - every request has a timeout, never past the run's deadline, and no request starts when

@@ -1,10 +1,11 @@
-"""Asking the Hub about one model while the owner adds its card: once, with a short timeout.
+"""Asking the Hub about one model (dataset, Space) while the owner adds its card: once, with a short timeout.
 
 The admin's card form calls `fetch_for_new_card` before it saves, so a mistyped id is refused with
 the Hub's own answer, and a real model's card is filled in the same request, through the sync's
-mapping (`read_model`) and writer (`write_card`), instead of waiting for the next `sync_hub`.
-At most two requests: the model (`GET /api/models/{id}`, with the expand values sync_hub's
-model_info asks for), then, only if the owner wrote no description, its README for a first one.
+mapping (`read_repo`) and writer (`write_card`), instead of waiting for the next `sync_hub`.
+At most two requests: the repo (`GET /api/models/{id}`, `/api/datasets/{id}` or `/api/spaces/{id}`,
+with the expand values sync_hub's repo_info asks for), then, only if the owner wrote no summary,
+its README for a first one.
 
 Not HubClient: that is made for runs (retries with backoff, waits for the quota, a run's deadline).
 An owner waiting on a form gets one try; a Hub that does not answer in time costs only the

@@ -37,51 +37,51 @@ def stored_rows(card: HubCard, source: str) -> list[dict[str, Any]]:
     ]
 
 
-def changes(card: HubCard, model: HubRepo) -> list[str]:
+def changes(card: HubCard, repo: HubRepo) -> list[str]:
     """The names of what the Hub's answer would change on the card."""
-    changed = [name for name, value in model.fields.items() if _comparable(getattr(card, name)) != _comparable(value)]
-    if model.repo_id != card.repo_id:
+    changed = [name for name, value in repo.fields.items() if _comparable(getattr(card, name)) != _comparable(value)]
+    if repo.repo_id != card.repo_id:
         changed.append("repo_id")
-    if model.object_id and model.object_id != card.hub_object_id:
+    if repo.object_id and repo.object_id != card.hub_object_id:
         changed.append("hub_object_id")
-    for source, rows in model.evals.items():
+    for source, rows in repo.evals.items():
         if rows is not None and stored_rows(card, source) != rows:
             changed.append(f"eval_results ({source})")
-    if model.warnings != card.sync_warnings:
+    if repo.warnings != card.sync_warnings:
         changed.append("sync_warnings")
     if card.sync_error_kind:
         changed.append("sync_error")
     return changed
 
 
-def _snapshot_numbers(card: HubCard, model: HubRepo) -> dict[str, int | None]:
+def _snapshot_numbers(card: HubCard, repo: HubRepo) -> dict[str, int | None]:
     # A number the Hub did not say is the one stored, never a NULL in the history.
-    return {name: model.fields.get(name, getattr(card, name)) for name in SNAPSHOT_FIELDS}
+    return {name: repo.fields.get(name, getattr(card, name)) for name in SNAPSHOT_FIELDS}
 
 
-def write_card(card: HubCard, model: HubRepo, changed: list[str], *, now) -> None:
+def write_card(card: HubCard, repo: HubRepo, changed: list[str], *, now) -> None:
     """One card, all or nothing: its Hub fields, its evaluation rows, today's snapshot and its stored HTML."""
     today = timezone.localdate(now)
     columns: dict[str, Any] = {
-        **model.fields,
-        "sync_warnings": model.warnings,
+        **repo.fields,
+        "sync_warnings": repo.warnings,
         "synced_at": now,
         "sync_error": "",
         "sync_error_kind": "",
         "sync_failed_at": None,
     }
-    if model.object_id:
-        columns["hub_object_id"] = model.object_id
+    if repo.object_id:
+        columns["hub_object_id"] = repo.object_id
     if "repo_id" in changed:
-        columns["repo_id"] = model.repo_id  # renamed on the Hub; the card, its history and its page follow
+        columns["repo_id"] = repo.repo_id  # renamed on the Hub; the card, its history and its page follow
     with transaction.atomic():
         # A queryset update takes the row lock first: an owner's save waits for this transaction or
         # went before it, and the HTML rendered below sees either way the row as committed.
         HubCard.objects.filter(pk=card.pk).update(**columns)
-        for source, rows in model.evals.items():
+        for source, rows in repo.evals.items():
             if rows is not None and f"eval_results ({source})" in changed:
                 update_rows_in_place(card.pk, source, rows)
-        numbers = _snapshot_numbers(card, model)
+        numbers = _snapshot_numbers(card, repo)
         if any(value is not None for value in numbers.values()):
             HubSnapshot.objects.update_or_create(card_id=card.pk, date=today, defaults=numbers)
         refresh_card_html([card.pk])
@@ -134,8 +134,8 @@ def touch_unchanged(unchanged: list[tuple[HubCard, HubRepo]], now, *, batch: int
             HubCard.objects.filter(pk__in=ids).update(synced_at=now)
             have = set(HubSnapshot.objects.filter(card_id__in=ids, date=today).values_list("card_id", flat=True))
             HubSnapshot.objects.bulk_create(
-                HubSnapshot(card=card, date=today, **_snapshot_numbers(card, model))
-                for card, model in chunk
+                HubSnapshot(card=card, date=today, **_snapshot_numbers(card, repo))
+                for card, repo in chunk
                 if card.pk not in have
             )
             # The stored card carries "last synced" (its `<time datetime>`, which the page shows as
@@ -150,11 +150,11 @@ def record_failure(card: HubCard, failure: SyncError, now) -> None:
     )
 
 
-def create_draft(model: HubRepo, now) -> HubCard:
+def create_draft(repo: HubRepo, now) -> HubCard:
     """A draft card for one of the owner's repos that has none: the owner reviews and publishes it."""
     with transaction.atomic():
-        card = HubCard(kind=model.kind, repo_id=model.repo_id, is_published=False)
+        card = HubCard(kind=repo.kind, repo_id=repo.repo_id, is_published=False)
         card.save()
         card.sync_warnings = []
-        write_card(card, model, ["repo_id", *(f"eval_results ({source})" for source in model.evals)], now=now)
+        write_card(card, repo, ["repo_id", *(f"eval_results ({source})" for source in repo.evals)], now=now)
     return card
