@@ -514,3 +514,16 @@ def test_sync_selected_papers_from_the_admin_runs_only_those(
     assert chosen.synced_at is not None and other.synced_at is None
     page = staff_client.get(reverse("admin:models_showcase_paper_changelist")).content.decode()
     assert "sync-status" in page  # the run's status line above the list
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_the_papers_list_queries_do_not_grow_with_the_papers(staff_client, django_assert_num_queries, count):
+    from django.urls import reverse
+
+    card = make_card("dragonkue/BGE-m3-ko")
+    for number in range(count):
+        paper = Paper.objects.create(arxiv_id=f"2401.{number + 1:05d}", is_published=bool(number % 2))
+        paper.cited_by.add(card)
+    # Session and user, the sync's status line, the counts, the list and the cards each paper cites.
+    with django_assert_num_queries(9):
+        assert staff_client.get(reverse("admin:models_showcase_paper_changelist")).status_code == 200
