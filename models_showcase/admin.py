@@ -17,7 +17,7 @@ from portfolio.admin_site import AdminPillsMedia, SortableAdmin
 from portfolio.image_admin import thumbnail_column
 from portfolio.models import SyncRun
 from portfolio.numbers import compact
-from portfolio.syncing.admin import SyncActionAdmin, SyncStatusFilter, sync_state_icon
+from portfolio.syncing.admin import SyncActionAdmin, SyncStatusFilter, sync_state_icon, sync_warning_list
 
 
 def badge_pill(badge: Badge) -> str:
@@ -151,10 +151,7 @@ class HubCardAdmin(SyncActionAdmin, SortableAdmin, MarkdownxModelAdmin):
 
     @admin.display(description=_("Sync warnings"))
     def sync_warning_list(self, card):
-        """What the last sync could not read from the Hub (the card still synced); escaped, one per line."""
-        if not card.sync_warnings:
-            return "–"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((text,) for text in card.sync_warnings)))
+        return sync_warning_list(card)
 
     @admin.display(description=_("Hub id"), ordering="repo_id")
     def hub_id(self, card):

@@ -25,7 +25,7 @@ from tests.fakehub import (
     server_error,
     slow,
 )
-from tests.test_sync import FakeTime
+from tests.test_sync import FakeTime, sync
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +53,6 @@ def api(hub):
 @pytest.fixture
 def cards():
     return [make_card(repo) for repo in (BGE, SNOWFLAKE, RERANKER)]
-
-
-def sync(api, fake_time=None, **options):
-    fake_time = fake_time or FakeTime()
-    return sync_cards(api=api, clock=fake_time.clock, sleep=fake_time.sleep, **options)
 
 
 def paper_results(report) -> dict:

@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from huggingface_hub import HfApi
 
-from models_showcase.hub import sync_cards
 from models_showcase.hub.client import DATASET_EXPAND, SPACE_EXPAND
 from models_showcase.models import DatasetCard, HubCard, HubSnapshot, ModelCard, SpaceCard
 from tests.builders import make_profile
@@ -26,7 +25,7 @@ from tests.fakehub import (
     seed_models,
     seed_spaces,
 )
-from tests.test_sync import FakeTime
+from tests.test_sync import sync
 
 pytestmark = pytest.mark.django_db
 
@@ -46,11 +45,6 @@ def hub():
 @pytest.fixture
 def api(hub):
     return HfApi(endpoint=hub.url, token=False)
-
-
-def sync(api, **options):
-    fake_time = FakeTime()
-    return sync_cards(api=api, clock=fake_time.clock, sleep=fake_time.sleep, **options)
 
 
 def make(proxy, repo_id, **fields):

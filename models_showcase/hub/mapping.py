@@ -136,7 +136,7 @@ class _Reader(FieldReader):
         value = self.required(key, label)
         if value is None:
             return
-        number = _whole_number(value)
+        number = whole_number(value)
         if number is None or not 0 <= number <= maximum:
             self.warn(f"{label}: {show(value)} is not a count; kept the previous value")
             return
@@ -270,7 +270,7 @@ class _Reader(FieldReader):
         for config in configs[:100]:
             splits = config.get("splits") if isinstance(config, dict) else None
             for split in splits if isinstance(splits, list) else []:
-                number = _whole_number(split.get("num_examples")) if isinstance(split, dict) else None
+                number = whole_number(split.get("num_examples")) if isinstance(split, dict) else None
                 if number is None or number < 0:
                     continue
                 total, seen = total + number, True
@@ -331,14 +331,15 @@ class _Reader(FieldReader):
             self.fields["parameters"] = None  # no safetensors weights: the Hub cannot count them
             return
         total = safetensors.get("total") if isinstance(safetensors, dict) else None
-        number = _whole_number(total)
+        number = whole_number(total)
         if number is None or not 0 <= number <= MAX_BIGINT:
             self.warn(f"parameter count: {show(total)} is not a count; kept the previous value")
             return
         self.fields["parameters"] = number
 
 
-def _whole_number(value: Any) -> int | None:
+def whole_number(value: Any) -> int | None:
+    """A JSON number that is a whole number (1 or 1.0; not True, 1.5, NaN), as an int; else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):

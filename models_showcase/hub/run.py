@@ -68,8 +68,10 @@ def _cards(queryset: QuerySet[HubCard] | None, only: Iterable[str]) -> list[HubC
 
 def unknown_repo_ids(only: Iterable[str]) -> list[str]:
     """The --only names that have no card, to refuse a mistyped one before any request."""
-    known = {HUB_PREFIX[kind] + repo_id.lower() for kind, repo_id in HubCard.objects.values_list("kind", "repo_id")}
-    return [key for key in only if HUB_PREFIX[parse_key(key)[0]] + parse_key(key)[1].lower() not in known]
+    known = {(kind, repo_id.lower()) for kind, repo_id in HubCard.objects.values_list("kind", "repo_id")}
+    return [
+        key for key, (kind, repo_id) in ((key, parse_key(key)) for key in only) if (kind, repo_id.lower()) not in known
+    ]
 
 
 @dataclass

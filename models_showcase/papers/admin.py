@@ -12,7 +12,7 @@ from models_showcase.papers.forms import PaperForm, paper_fetch_messages
 from models_showcase.papers.models import Paper
 from portfolio.admin_site import AdminPillsMedia
 from portfolio.models import SyncRun
-from portfolio.syncing.admin import SyncActionAdmin, SyncStatusFilter, sync_state_icon
+from portfolio.syncing.admin import SyncActionAdmin, SyncStatusFilter, sync_state_icon, sync_warning_list
 
 HUB_READONLY = [
     "title", "author_names", "published_on", "abstract", "upvotes", "github_url", "cited_by_list", "synced_at",
@@ -96,7 +96,4 @@ class PaperAdmin(SyncActionAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("Sync warnings"))
     def sync_warning_list(self, paper):
-        if not paper.sync_warnings:
-            return "–"
-        items = format_html_join("", "<li>{}</li>", ((text,) for text in paper.sync_warnings))
-        return format_html("<ul>{}</ul>", items)
+        return sync_warning_list(paper)

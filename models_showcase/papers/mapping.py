@@ -11,7 +11,6 @@ them out, and so do we.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from models_showcase.hub.eval_rows import show
-from models_showcase.hub.mapping import FieldReader
+from models_showcase.hub.mapping import FieldReader, whole_number
 from models_showcase.papers.models import normalize_arxiv_id
 from portfolio.syncing.errors import clean_text
 
@@ -138,7 +137,7 @@ class _Reader(FieldReader):
         if value is None:
             self.warn("upvotes: missing from the Hub's answer; kept the previous value")
             return
-        number = _whole_number(value)
+        number = whole_number(value)
         if number is None or not 0 <= number <= MAX_INT:
             self.warn(f"upvotes: {show(value)} is not a count; kept the previous value")
             return
@@ -177,11 +176,3 @@ def _github_repo_url(value: str) -> bool:
         and not parts.fragment
         and bool(_GITHUB_PATH.match(parts.path))
     )
-
-
-def _whole_number(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-        return None
-    return int(value)

@@ -41,6 +41,13 @@ def sync_error_text(item) -> str:
     return f"{item.get_sync_error_kind_display()}: {item.sync_error}"
 
 
+def sync_warning_list(item) -> str:
+    """What the last sync could not read (the item still synced), escaped, one per line; a dash if nothing."""
+    if not item.sync_warnings:
+        return "–"
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((text,) for text in item.sync_warnings)))
+
+
 def sync_state_icon(item) -> str:
     """✓, ⚠ or ○ for a synced row (`synced_at`, `sync_error`, `sync_error_kind`); what it means on hover,
     and for screen readers. The filter "sync status" lists each kind."""
